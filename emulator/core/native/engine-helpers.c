@@ -1,0 +1,124 @@
+/*
+ * Native helpers for h5sim's engine binding (loaded by emulator/core/unicorn.ts).
+ *
+ * Unicorn 2.0.1 can stop after N instructions but does not say how many ran when a run ends
+ * early (an MMIO write that raises an interrupt, an exception hook). The counter hook counts
+ * every instruction in native code and stops the engine at the slice limit, so the virtual clock
+ * is exact without a JavaScript callback per instruction. The block ring keeps the start
+ * addresses of the last basic blocks executed, for fault reports (--trace-blocks).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <unicorn/unicorn.h>
+
+struct h5_counter {
+    uint64_t executed; /* instructions executed since the counter was last armed */
+    uint64_t limit;    /* stop before the instruction that would exceed this */
+    uc_hook hook;
+};
+
+struct h5_block_ring {
+    uint32_t *addresses;
+    uint32_t capacity;
+    uint32_t next;
+    uint64_t total;
+    uc_hook hook;
+};
+
+static void count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    struct h5_counter *counter = (struct h5_counter *)user_data;
+    (void)address;
+    (void)size;
+    /* The hook runs before its instruction and a stop requested here prevents it from running,
+     * so it is not counted now; it is counted when the next run starts with it. */
+    if (counter->executed >= counter->limit) {
+        uc_emu_stop(uc);
+        return;
+    }
+    counter->executed++;
+}
+
+struct h5_counter *h5_counter_install(uc_engine *uc)
+{
+    struct h5_counter *counter = calloc(1, sizeof *counter);
+    if (counter == NULL) {
+        return NULL;
+    }
+    if (uc_hook_add(uc, &counter->hook, UC_HOOK_CODE, (void *)count_instruction, counter, 1, 0) != UC_ERR_OK) {
+        free(counter);
+        return NULL;
+    }
+    return counter;
+}
+
+void h5_counter_arm(struct h5_counter *counter, uint64_t limit)
+{
+    counter->executed = 0;
+    counter->limit = limit;
+}
+
+uint64_t h5_counter_executed(const struct h5_counter *counter)
+{
+    return counter->executed;
+}
+
+void h5_counter_remove(uc_engine *uc, struct h5_counter *counter)
+{
+    uc_hook_del(uc, counter->hook);
+    free(counter);
+}
+
+static void record_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
+{
+    struct h5_block_ring *ring = (struct h5_block_ring *)user_data;
+    (void)uc;
+    (void)size;
+    ring->addresses[ring->next] = (uint32_t)address;
+    ring->next = (ring->next + 1) % ring->capacity;
+    ring->total++;
+}
+
+struct h5_block_ring *h5_block_ring_install(uc_engine *uc, uint32_t capacity)
+{
+    struct h5_block_ring *ring;
+    if (capacity == 0) {
+        return NULL;
+    }
+    ring = calloc(1, sizeof *ring);
+    if (ring == NULL) {
+        return NULL;
+    }
+    ring->addresses = calloc(capacity, sizeof *ring->addresses);
+    ring->capacity = capacity;
+    if (ring->addresses == NULL ||
+        uc_hook_add(uc, &ring->hook, UC_HOOK_BLOCK, (void *)record_block, ring, 1, 0) != UC_ERR_OK) {
+        free(ring->addresses);
+        free(ring);
+        return NULL;
+    }
+    return ring;
+}
+
+/* Copies the recorded block addresses, oldest first, and returns how many were copied. */
+uint32_t h5_block_ring_copy(const struct h5_block_ring *ring, uint32_t *out, uint32_t max)
+{
+    uint32_t count = ring->total < ring->capacity ? (uint32_t)ring->total : ring->capacity;
+    uint32_t start = (ring->next + ring->capacity - count) % ring->capacity;
+    uint32_t i;
+    if (count > max) {
+        start = (start + (count - max)) % ring->capacity;
+        count = max;
+    }
+    for (i = 0; i < count; i++) {
+        out[i] = ring->addresses[(start + i) % ring->capacity];
+    }
+    return count;
+}
+
+void h5_block_ring_remove(uc_engine *uc, struct h5_block_ring *ring)
+{
+    uc_hook_del(uc, ring->hook);
+    free(ring->addresses);
+    free(ring);
+}
