@@ -66,6 +66,40 @@ export interface PeripheralContext {
   irq(line?: string): IrqLine;
   /** Host-side services a model may need (character ports, frame ports); keyed by name. */
   readonly host: HostServices;
+  /**
+   * A named wire between models (GPIO pin → EXTI line, a DMA request, TAMP backup key → SAES).
+   * Names are '<INSTANCE>.<signal>', e.g. 'GPIOC.13', 'HASH.dma_request', 'TAMP.BKP0R'.
+   */
+  signal(name: string): Signal;
+}
+
+/** A value on a wire between models; the only way models affect each other. */
+export interface Signal {
+  readonly value: number;
+  set(value: number): void;
+  onChange(listener: (value: number) => void): void;
+}
+
+export class SignalHub {
+  private readonly signals = new Map<string, Signal>();
+  get(name: string): Signal {
+    let signal = this.signals.get(name);
+    if (!signal) {
+      let current = 0;
+      const listeners: Array<(value: number) => void> = [];
+      signal = {
+        get value() { return current; },
+        set(value: number) {
+          if (value === current) return;
+          current = value;
+          for (const listener of listeners) listener(value);
+        },
+        onChange(listener) { listeners.push(listener); },
+      };
+      this.signals.set(name, signal);
+    }
+    return signal;
+  }
 }
 
 export interface HostServices {

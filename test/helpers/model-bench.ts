@@ -6,7 +6,7 @@ import { Bus } from '../../emulator/bus/bus.js';
 import { SerialHub } from '../../emulator/ports/serial-link.js';
 import type { EthernetLink } from '../../emulator/net/frame-port.js';
 import {
-  ALWAYS_CLOCKED, SimpleIrqLine,
+  ALWAYS_CLOCKED, SignalHub, SimpleIrqLine,
   type AccessSize, type ClockQuery, type HostServices, type Peripheral, type PeripheralContext,
 } from '../../peripherals/core/peripheral.js';
 
@@ -40,6 +40,7 @@ export class ModelBench {
   readonly ethernetLinks = new Map<string, TestEthernetLink>();
   readonly irqs = new Map<string, SimpleIrqLine>();
   readonly resets: string[] = [];
+  readonly signals = new SignalHub();
   /** SRAM1 at 0x2000_0000 for DMA descriptors and buffers. */
   readonly sram = new Uint8Array(256 * 1024);
 
@@ -75,6 +76,7 @@ export class ModelBench {
         return irq;
       },
       host,
+      signal: (n) => this.signals.get(n),
     };
   }
 
