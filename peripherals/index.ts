@@ -1,3 +1,4 @@
 // Loads every area of models so their factories are registered (see peripherals/registry.ts).
 // Each area adds one import line here.
 export { modelFactory, registeredModels } from './registry.js';
+import './io/index.js';
