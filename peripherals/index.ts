@@ -2,3 +2,4 @@
 // Each area adds one import line here.
 export { modelFactory, registeredModels } from './registry.js';
 import './io/index.js';
+import './crypto/pka-index.js';
