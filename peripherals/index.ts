@@ -3,3 +3,4 @@
 export { modelFactory, registeredModels } from './registry.js';
 import './io/index.js';
 import './crypto/pka-index.js';
+import './crypto/index.js';

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { ModelBench } from '../helpers/model-bench.js';
+import { HashModel } from '../../peripherals/crypto/hash.js';
+import { ALGO, BLOCK_BYTES, HalHash, HASH_BASE, hex, opensslDigest, type AlgoName } from './hal-like.js';
+
+function setup() {
+  const bench = new ModelBench();
+  const model = bench.attach(new HashModel(bench.context('HASH'), HASH_BASE), HASH_BASE);
+  return { bench, model, hal: new HalHash(bench) };
+}
+
+/** Deterministic test bytes of a given length. */
+function message(length: number, salt = 0): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 31 + salt * 7 + 5) & 0xff);
+}
+
+const ALGOS = Object.keys(ALGO) as AlgoName[];
+
+describe('HASH digests against openssl dgst', () => {
+  it.each(ALGOS)('%s over lengths around block and word boundaries', (algo) => {
+    const { hal } = setup();
+    hal.init(algo);
+    const block = BLOCK_BYTES[algo];
+    for (const length of [0, 1, 3, 4, 55, 56, 63, 64, 65, block - 1, block, block + 1, 3 * block + 2, 1000]) {
+      const data = message(length, length);
+      expect(hex(hal.start(algo, data)), `${algo} length ${length}`).toBe(opensslDigest(algo, data));
+    }
+  });
+
+  it('SHA-256 with 32-bit (no swap) and 16-bit data types matches the byte-order rules', () => {
+    const { hal, bench } = setup();
+    const data = message(64);
+    // 32-bit data: the CPU writes words whose value is the big-endian reading of the message.
+    hal.init('sha256', 0);
+    hal.modify(0x00, 0, 1 << 2);
+    for (let i = 0; i < 64; i += 4) bench.write32(HASH_BASE + 4, ((data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!) >>> 0);
+    hal.modify(0x08, 0, 1 << 8);
+    hal.waitFlag(2, true);
+    expect(hex(hal.digest('sha256'))).toBe(opensslDigest('sha256', data));
+    // 16-bit data: half-words swapped.
+    hal.init('sha256', 1);
+    hal.modify(0x00, 0, 1 << 2);
+    for (let i = 0; i < 64; i += 4) bench.write32(HASH_BASE + 4, ((data[i + 2]! << 24) | (data[i + 3]! << 16) | (data[i]! << 8) | data[i + 1]!) >>> 0);
+    hal.modify(0x08, 0, 1 << 8);
+    hal.waitFlag(2, true);
+    expect(hex(hal.digest('sha256'))).toBe(opensslDigest('sha256', data));
+  });
+
+  it('accumulates over several calls (HAL_HASH_Accumulate / AccumulateLast)', () => {
+    const { hal } = setup();
+    hal.init('sha256');
+    const data = message(300);
+    hal.accumulate(data.subarray(0, 64), true);
+    hal.accumulate(data.subarray(64, 200), false);
+    expect(hex(hal.accumulateLast('sha256', data.subarray(200)))).toBe(opensslDigest('sha256', data));
+  });
+});
+
+describe('HMAC against openssl dgst -mac HMAC', () => {
+  it.each(ALGOS)('%s with short, block-sized and long keys', (algo) => {
+    const { hal } = setup();
+    hal.init(algo);
+    const block = BLOCK_BYTES[algo];
+    for (const keyLength of [1, 13, 20, block, block + 1, 200]) {
+      for (const length of [0, 5, 64, 131]) {
+        const key = message(keyLength, 99);
+        const data = message(length, keyLength);
+        expect(hex(hal.hmac(algo, key, data)), `${algo} key ${keyLength} msg ${length}`).toBe(opensslDigest(algo, data, key));
+      }
+    }
+  });
+});
+
+describe('HASH flags, timing and interrupts', () => {
+  it('keeps BUSY for the block time, with NBWE counting the first 17 words', () => {
+    const { hal, bench } = setup();
+    hal.init('sha256');
+    hal.modify(0x00, 0, 1 << 2);
+    const sr0 = hal.reg(0x24);
+    expect(sr0 & 1).toBe(1); // DINIS: FIFO ready after INIT
+    expect((sr0 >>> 16) & 0x1f).toBe(17);
+    for (let i = 0; i < 16; i++) hal.set(0x04, i);
+    expect((hal.reg(0x24) >>> 16) & 0x1f).toBe(1);
+    expect((hal.reg(0x24) >>> 9) & 0x1f).toBe(16);
+    expect(hal.reg(0x24) & (1 << 15)).not.toBe(0); // DINNE
+    hal.set(0x04, 16);
+    expect(hal.reg(0x24) & 8).toBe(8); // BUSY
+    const spent = hal.waitFlag(8, false);
+    expect(spent).toBeGreaterThanOrEqual(60);
+    expect(spent).toBeLessThan(100);
+    expect(hal.reg(0x24) & 1).toBe(1); // DINIS again
+    expect((hal.reg(0x24) >>> 16) & 0x1f).toBe(16);
+    hal.modify(0x08, 0, 1 << 8);
+    expect(hal.reg(0x24) & 2).toBe(0);
+    bench.runCycles(1000);
+    expect(hal.reg(0x24) & 2).toBe(2);
+  });
+
+  it('raises the IRQ for DCIS only when DCIE is set, and DINIS with DINIE', () => {
+    const { hal, bench } = setup();
+    hal.init('sha1');
+    hal.modify(0x00, 0, 1 << 2);
+    expect(bench.irqLevel('HASH')).toBe(false);
+    hal.set(0x20, 1); // DINIE: DINIS is set after INIT
+    expect(bench.irqLevel('HASH')).toBe(true);
+    hal.set(0x20, 2);
+    expect(bench.irqLevel('HASH')).toBe(false);
+    hal.set(0x04, 0x61626300);
+    hal.modify(0x08, 0x1f, 24);
+    hal.modify(0x08, 0, 1 << 8);
+    expect(bench.irqLevel('HASH')).toBe(false);
+    bench.runCycles(500);
+    expect(bench.irqLevel('HASH')).toBe(true);
+    hal.set(0x24, ~2 >>> 0); // clear DCIS by writing 0
+    expect(bench.irqLevel('HASH')).toBe(false);
+  });
+
+  it('drives the DMA request line when DMAE is set (GPDMA itself is not modelled)', () => {
+    const { hal, bench } = setup();
+    hal.init('sha256');
+    hal.modify(0x00, 0, (1 << 3) | (1 << 2));
+    expect(bench.signals.get('HASH.dma_request').value).toBe(1);
+    expect(hal.reg(0x24) & 4).toBe(4); // DMAS
+    hal.modify(0x00, 1 << 3, 0);
+    expect(bench.signals.get('HASH.dma_request').value).toBe(0);
+  });
+});
+
+describe('HASH context swap through CSR registers', () => {
+  it.each(['sha256', 'sha512', 'sha1'] as AlgoName[])('%s: suspend, hash something else, resume gives the same digest', (algo) => {
+    const { hal } = setup();
+    hal.init(algo);
+    const data = message(777);
+    hal.accumulate(data.subarray(0, 300), true);
+    const saved = hal.suspend();
+    // a higher-priority job in between
+    const other = message(50, 3);
+    hal.init('sha224');
+    expect(hex(hal.start('sha224', other))).toBe(opensslDigest('sha224', other));
+    hal.resume(saved);
+    hal.accumulate(data.subarray(300, 700), false);
+    expect(hex(hal.accumulateLast(algo, data.subarray(700)))).toBe(opensslDigest(algo, data));
+  });
+
+  it('HMAC-SHA256 survives a context swap in the message phase', () => {
+    const { hal } = setup();
+    hal.init('sha256');
+    const key = message(32, 1);
+    const data = message(200, 2);
+    hal.modify(0x00, (1 << 16) | (1 << 6) | (1 << 2), (1 << 6) | (1 << 2));
+    hal.modify(0x08, 0x1f, 0);
+    hal.writeData(key);
+    hal.modify(0x08, 0, 1 << 8);
+    hal.waitFlag(8, false);
+    hal.writeData(data.subarray(0, 128));
+    hal.waitFlag(8, false);
+    const saved = hal.suspend();
+    hal.init('sha1');
+    hal.start('sha1', message(10));
+    hal.resume(saved);
+    hal.writeData(data.subarray(128));
+    hal.modify(0x08, 0x1f, 0);
+    hal.modify(0x08, 0, 1 << 8);
+    hal.waitFlag(8, false);
+    hal.writeData(key);
+    hal.modify(0x08, 0, 1 << 8);
+    hal.waitFlag(2, true);
+    expect(hex(hal.digest('sha256'))).toBe(opensslDigest('sha256', data, key));
+  });
+});
