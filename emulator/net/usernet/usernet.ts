@@ -350,13 +350,17 @@ export class UserNet implements FramePort {
       entry.connection?.write(data);
       if ((entry.connection?.unacknowledgedBytes ?? 0) > HOST_SEND_PAUSE_BYTES) socket.pause();
     });
-    socket.on('end', () => entry.connection?.finish());
+    let hostEnded = false;
+    socket.on('end', () => {
+      hostEnded = true;
+      entry.connection?.finish();
+    });
     socket.on('drain', () => entry.connection?.windowOpened());
     socket.on('error', (error: Error) => {
       if (!this.up) return;
       this.log(`TCP ${where}: ${error.message}`);
     });
-    socket.on('close', () => {
+    socket.on('close', (hadError: boolean) => {
       if (this.tcp.get(key) !== entry) return;
       const connection = entry.connection;
       if (!connection) {
@@ -367,7 +371,9 @@ export class UserNet implements FramePort {
         }));
         return;
       }
-      if (!connection.isClosed) connection.abort();
+      // After an orderly end both ways the connection still owes the firmware its FIN (and may
+      // retransmit it); anything else is an abort.
+      if (!connection.isClosed && (hadError || !hostEnded)) connection.abort();
     });
   }
 
