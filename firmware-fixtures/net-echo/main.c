@@ -1,0 +1,127 @@
+/*
+ * net-echo (issue #5): DHCP over the simulator's user-mode network, then answers pings and echoes
+ * UDP and TCP on port 7 (the host test reaches them through usernet's port forwarding). Every step
+ * is printed on the USART3 console. Runs forever, or NET_ECHO_SECONDS of virtual time when that is
+ * defined non-zero (then exits through semihosting with 0).
+ */
+#include "board.h"
+#include "net.h"
+#include "semihosting.h"
+
+#ifndef NET_ECHO_SECONDS
+#define NET_ECHO_SECONDS 0
+#endif
+#define ECHO_PORT 7
+#define MAX_CLIENTS 4
+
+static void udp_echo(udp_socket_t *socket, uint32_t ip, uint16_t port, const uint8_t *data, size_t length,
+                     void *context)
+{
+    char text[16];
+    (void)context;
+    console_printf("UDP: %u bytes from %s:%u, echoed\n", (unsigned)length, net_ip_to_string(ip, text), port);
+    udp_sendto(socket, ip, port, data, length);
+}
+
+static void print_stats(void)
+{
+    const net_stats_t *s = net_stats();
+    console_printf("NET: rx %u tx %u dropped %u checksum errors %u RBU %u pings %u retransmissions %u\n",
+                   (unsigned)s->rx_frames, (unsigned)s->tx_frames, (unsigned)s->rx_dropped,
+                   (unsigned)s->rx_checksum_errors, (unsigned)s->rx_buffer_unavailable,
+                   (unsigned)s->icmp_echo_replies, (unsigned)s->tcp_retransmissions);
+}
+
+int main(void)
+{
+    board_init();
+    console_printf("net-echo: start\n");
+    net_set_clock(board_ticks);
+    net_set_core_clock_hz(board_hclk_hz());
+    net_set_log(console_printf);
+
+    int result = net_init();
+    if (result != NET_OK) {
+        console_printf("net-echo: ETH init failed: %s\n", net_error_name(result));
+        console_flush();
+        return 1;
+    }
+    result = net_dhcp(15000);
+    if (result != NET_OK) {
+        console_printf("net-echo: DHCP failed: %s\n", net_error_name(result));
+        console_flush();
+        return 2;
+    }
+
+    udp_socket_t *udp = udp_bind(ECHO_PORT, udp_echo, 0);
+    tcp_socket_t *listener = tcp_listen(ECHO_PORT);
+    if (!udp || !listener) {
+        console_printf("net-echo: cannot bind port %u\n", ECHO_PORT);
+        return 3;
+    }
+    char text[16];
+    console_printf("ECHO: ready on %s, UDP %u and TCP %u\n", net_ip_to_string(net_info()->ip, text), ECHO_PORT,
+                   ECHO_PORT);
+
+    tcp_socket_t *clients[MAX_CLIENTS] = {0};
+    uint8_t buffer[1024];
+    uint32_t started = net_now_ms();
+    uint32_t last_stats = started;
+    for (;;) {
+        net_poll();
+        tcp_socket_t *incoming = tcp_accept(listener);
+        if (incoming) {
+            uint32_t ip;
+            uint16_t port;
+            tcp_peer(incoming, &ip, &port);
+            int slot = -1;
+            for (int i = 0; i < MAX_CLIENTS; i++) {
+                if (!clients[i]) {
+                    slot = i;
+                    break;
+                }
+            }
+            if (slot < 0) {
+                console_printf("TCP: %s:%u refused, too many clients\n", net_ip_to_string(ip, text), port);
+                tcp_abort(incoming);
+            } else {
+                clients[slot] = incoming;
+                console_printf("TCP: connection from %s:%u\n", net_ip_to_string(ip, text), port);
+            }
+        }
+        for (int i = 0; i < MAX_CLIENTS; i++) {
+            tcp_socket_t *c = clients[i];
+            if (!c) {
+                continue;
+            }
+            int n = tcp_recv(c, buffer, sizeof buffer, 0);
+            if (n > 0) {
+                int sent = tcp_send(c, buffer, (size_t)n, 2000);
+                console_printf("TCP: echoed %d of %d bytes\n", sent, n);
+            } else if (n == 0) {
+                console_printf("TCP: peer closed, closing\n");
+                tcp_close(c, 2000);
+                clients[i] = 0;
+            } else if (n != NET_ERR_TIMEOUT) {
+                console_printf("TCP: connection ended: %s\n", net_error_name(n));
+                tcp_close(c, 0);
+                clients[i] = 0;
+            }
+        }
+        uint32_t now = net_now_ms();
+        if (now - last_stats >= 10000) {
+            last_stats = now;
+            print_stats();
+        }
+#if NET_ECHO_SECONDS > 0
+        if (now - started >= NET_ECHO_SECONDS * 1000u) {
+            print_stats();
+            console_printf("net-echo: done after %u s\n", (unsigned)NET_ECHO_SECONDS);
+            console_flush();
+            return 0;
+        }
+#else
+        (void)started;
+#endif
+    }
+}
