@@ -4,3 +4,4 @@ export { modelFactory, registeredModels } from './registry.js';
 import './io/index.js';
 import './crypto/pka-index.js';
 import './crypto/index.js';
+import './system/index.js';

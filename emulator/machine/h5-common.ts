@@ -14,7 +14,8 @@ export interface BlockPart {
 /**
  * One line of the table. Blocks decode 1 KiB unless `size` says otherwise. Sub-instances that share a
  * block (SAI1_Block_A, HASH_DIGEST, the GPDMA channels) go in `parts` and reach the model as
- * `options.parts`; named stubs also receive their register-block type as `options.type`.
+ * `options.parts`; named stubs also receive their register-block type and size as `options.type`
+ * and `options.size`.
  */
 function block(
   name: string, type: string, base: number, model: string, irqs: Record<string, number>,
@@ -22,7 +23,10 @@ function block(
 ): PeripheralDescription {
   const options: Record<string, unknown> = { ...extra.options };
   if (extra.parts) options.parts = extra.parts.map(([part, partType, offset]): BlockPart => ({ name: part, type: partType, offset }));
-  if (model === 'stub') options.type = type;
+  if (model === 'stub') {
+    options.type = type;
+    if (extra.size) options.size = extra.size;
+  }
   const description: PeripheralDescription = { name, type, base, size: extra.size ?? 0x400, model };
   if (Object.keys(irqs).length > 0) description.irqs = irqs;
   if (Object.keys(options).length > 0) description.options = options;
