@@ -3,5 +3,8 @@ import { registerModels } from '../registry.js';
 import { Pka } from './pka.js';
 
 registerModels({
-  pka: (ctx, options) => new Pka(ctx, typeof options.baseAddress === 'number' ? options.baseAddress : 0),
+  pka: (ctx, options) => new Pka(ctx, {
+    baseAddress: typeof options.baseAddress === 'number' ? options.baseAddress : undefined,
+    limited: options.limited === true,
+  }),
 });

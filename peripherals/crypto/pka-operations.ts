@@ -22,7 +22,7 @@ export interface OperationOutcome {
 
 type Operation = (ram: PkaRam) => OperationOutcome;
 
-// Cycle counts follow the shape of RM0481 §38's computation-time tables: ECC operations grow with
+// Cycle counts follow the shape of RM0481 §36's computation-time tables: ECC operations grow with
 // (bits of n) × (words of p)², exponentiations with (exponent bits) × (words of the modulus)²,
 // calibrated so that a P-256 scalar multiplication takes about 1.6 million cycles.
 const ECC_CYCLES_PER_BIT_WORD2 = 100;
@@ -213,12 +213,13 @@ const modularReduction: Operation = (ram) => {
 
 interface EccInputs { pBits: number; w: number; p: bigint; a: bigint }
 
-function eccField(ram: PkaRam, pBitsOffset: number, pOffset: number, signOffset: number, aOffset: number): EccInputs | null {
+/** The field of an ECC operation; 'size' when the PKA rejects the operand size (OPERRF), 'modulus' for p < 3. */
+function eccField(ram: PkaRam, pBitsOffset: number, pOffset: number, signOffset: number, aOffset: number): EccInputs | 'size' | 'modulus' {
   const pBits = ram.word(pBitsOffset);
-  if (!sizeOk(pBits, MAX_ECC_BITS, 2)) return null;
+  if (!sizeOk(pBits, MAX_ECC_BITS, 2)) return 'size';
   const w = wordsFor(pBits);
   const p = ram.operand(pOffset, w);
-  if (p < 3n) return null;
+  if (p < 3n) return 'modulus';
   return { pBits, w, p, a: signedA(ram, signOffset, aOffset, w, p) };
 }
 
@@ -238,7 +239,8 @@ const eccScalarMultiplication: Operation = (ram) => {
   ], cycles, operationError);
   const field = eccField(ram, L.IN_OP_NB_BITS, L.IN_MOD_GF, L.IN_A_COEFF_SIGN, L.IN_A_COEFF);
   const nBits = ram.word(L.IN_EXP_NB_BITS);
-  if (!field || !sizeOk(nBits, MAX_ECC_BITS)) return failed(SMALL_OPERATION_CYCLES, true);
+  if (field === 'size' || !sizeOk(nBits, MAX_ECC_BITS)) return failed(SMALL_OPERATION_CYCLES, true);
+  if (field === 'modulus') return failed(SMALL_OPERATION_CYCLES);
   const { w, p, a, pBits } = field;
   const b = ram.operand(L.IN_B_COEFF, w);
   const n = ram.operand(L.IN_N_PRIME_ORDER, wordsFor(nBits));
@@ -259,7 +261,7 @@ const eccScalarMultiplication: Operation = (ram) => {
 const pointCheck: Operation = (ram) => {
   const L = Ram.POINT_CHECK;
   const field = eccField(ram, L.IN_MOD_NB_BITS, L.IN_MOD_GF, L.IN_A_COEFF_SIGN, L.IN_A_COEFF);
-  if (!field) return done([status(L.OUT_ERROR, PkaStatus.FAILED_COMPUTATION)], SMALL_OPERATION_CYCLES, true);
+  if (typeof field === 'string') return done([status(L.OUT_ERROR, PkaStatus.FAILED_COMPUTATION)], SMALL_OPERATION_CYCLES, field === 'size');
   const { w, p, a, pBits } = field;
   const P = point(ram.operand(L.IN_POINT_X, w), ram.operand(L.IN_POINT_Y, w));
   const cycles = quadraticCycles(pBits) * 12;
@@ -273,8 +275,8 @@ const ecdsaSign: Operation = (ram) => {
   const L = Ram.ECDSA_SIGN;
   const field = eccField(ram, L.IN_MOD_NB_BITS, L.IN_MOD_GF, L.IN_A_COEFF_SIGN, L.IN_A_COEFF);
   const nBits = ram.word(L.IN_ORDER_NB_BITS);
-  if (!field || !sizeOk(nBits, MAX_ECC_BITS, 2)) {
-    return done([status(L.OUT_ERROR, PkaStatus.FAILED_COMPUTATION)], SMALL_OPERATION_CYCLES, true);
+  if (typeof field === 'string' || !sizeOk(nBits, MAX_ECC_BITS, 2)) {
+    return done([status(L.OUT_ERROR, PkaStatus.FAILED_COMPUTATION)], SMALL_OPERATION_CYCLES, field === 'size' || !sizeOk(nBits, MAX_ECC_BITS, 2));
   }
   const { w, p, a, pBits } = field;
   const nw = wordsFor(nBits);
@@ -315,7 +317,8 @@ const ecdsaVerify: Operation = (ram) => {
     done([status(L.OUT_RESULT, PkaStatus.RPART_SIGNATURE_NULL)], cycles, operationError);
   const field = eccField(ram, L.IN_MOD_NB_BITS, L.IN_MOD_GF, L.IN_A_COEFF_SIGN, L.IN_A_COEFF);
   const nBits = ram.word(L.IN_ORDER_NB_BITS);
-  if (!field || !sizeOk(nBits, MAX_ECC_BITS, 2)) return invalid(SMALL_OPERATION_CYCLES, true);
+  const sizeError = field === 'size' || !sizeOk(nBits, MAX_ECC_BITS, 2);
+  if (typeof field === 'string' || sizeError) return invalid(SMALL_OPERATION_CYCLES, sizeError);
   const { w, p, a, pBits } = field;
   const nw = wordsFor(nBits);
   const n = ram.operand(L.IN_ORDER_N, nw);
@@ -343,7 +346,7 @@ const ecdsaVerify: Operation = (ram) => {
 const eccCompleteAddition: Operation = (ram) => {
   const L = Ram.ECC_COMPLETE_ADD;
   const field = eccField(ram, L.IN_MOD_NB_BITS, L.IN_MOD_P, L.IN_A_COEFF_SIGN, L.IN_A_COEFF);
-  if (!field) return done([], SMALL_OPERATION_CYCLES, true);
+  if (typeof field === 'string') return done([], SMALL_OPERATION_CYCLES, field === 'size');
   const { w, p, a, pBits } = field;
   const P = projective(ram, L.IN_POINT1_X, L.IN_POINT1_Y, L.IN_POINT1_Z, w, p);
   const Q = projective(ram, L.IN_POINT2_X, L.IN_POINT2_Y, L.IN_POINT2_Z, w, p);
@@ -368,7 +371,8 @@ const doubleBaseLadder: Operation = (ram) => {
   ], cycles, operationError);
   const field = eccField(ram, L.IN_MOD_NB_BITS, L.IN_MOD_P, L.IN_A_COEFF_SIGN, L.IN_A_COEFF);
   const nBits = ram.word(L.IN_PRIME_ORDER_NB_BITS);
-  if (!field || !sizeOk(nBits, MAX_ECC_BITS)) return failed(SMALL_OPERATION_CYCLES, true);
+  const sizeError = field === 'size' || !sizeOk(nBits, MAX_ECC_BITS);
+  if (typeof field === 'string' || sizeError) return failed(SMALL_OPERATION_CYCLES, sizeError);
   const { w, p, a, pBits } = field;
   const scalarWords = Math.max(w, wordsFor(nBits));
   const k = ram.operand(L.IN_K_INTEGER, scalarWords);
@@ -397,7 +401,7 @@ const projectiveToAffine: Operation = (ram) => {
   if (!sizeOk(pBits, MAX_ECC_BITS, 2)) return failed(SMALL_OPERATION_CYCLES, true);
   const w = wordsFor(pBits);
   const p = ram.operand(L.IN_MOD_P, w);
-  if (p < 3n) return failed(SMALL_OPERATION_CYCLES, true);
+  if (p < 3n) return failed(SMALL_OPERATION_CYCLES);
   const P = projective(ram, L.IN_POINT_X, L.IN_POINT_Y, L.IN_POINT_Z, w, p);
   const cycles = inversionCycles(pBits);
   if (P === null || P === 'invalid') return failed(cycles);

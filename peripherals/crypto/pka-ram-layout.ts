@@ -1,10 +1,10 @@
 // Where each PKA operation finds its operands and leaves its results: byte offsets from the PKA
-// base, as the CMSIS device header (stm32h563xx.h, PKA_*_IN_* / PKA_*_OUT_*) and RM0481 §38 give
+// base, as the CMSIS device header (stm32h563xx.h, PKA_*_IN_* / PKA_*_OUT_*) and RM0481 §36 give
 // them. Operands are little-endian sequences of 32-bit words (least significant word first); the
 // HAL ends each operand with two zero words.
 import { PKA_RAM_END, PKA_RAM_OFFSET } from './pka.regs.js';
 
-/** CR.MODE operation codes (RM0481 §38, stm32h5xx_ll_pka.h LL_PKA_MODE_*). */
+/** CR.MODE operation codes (RM0481 §36, stm32h5xx_ll_pka.h LL_PKA_MODE_*). */
 export const PkaMode = {
   MODULAR_EXP: 0x00,
   MONTGOMERY_PARAM: 0x01,
@@ -94,7 +94,7 @@ export const Ram = {
   },
 } as const;
 
-/** Largest operands the PKA accepts (RM0481 §38: 4160-bit RSA operands, 640-bit ECC operands). */
+/** Largest operands the PKA accepts (RM0481 §36: 4160-bit RSA operands, 640-bit ECC operands). */
 export const MAX_RSA_BITS = 4160;
 export const MAX_ECC_BITS = 640;
 

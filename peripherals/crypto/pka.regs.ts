@@ -1,4 +1,4 @@
-// RM0481 §38 PKA register map: CR, SR, CLRFR, then the PKA RAM (not a register table: see pka.ts).
+// RM0481 §36 PKA register map: CR, SR, CLRFR, then the PKA RAM (not a register table: see pka.ts).
 import type { RegisterSpec } from '../registers/register-block.js';
 
 export const PKA_BLOCK_SIZE = 0x2000;

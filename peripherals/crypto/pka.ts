@@ -1,8 +1,10 @@
-// RM0481 §38 PKA (public key accelerator). The firmware writes operands into the PKA RAM, selects
+// RM0481 §36 PKA (public key accelerator). The firmware writes operands into the PKA RAM, selects
 // an operation in CR.MODE and sets START; the PKA is BUSY for a number of cycles that grows with
 // the operand sizes, then writes its results (and a status word where the operation has one) and
 // raises PROCENDF. The CPU may not touch the RAM while BUSY (RAMERRF), nor decode addresses the
 // block does not have (ADDRERRF); an unknown MODE raises OPERRF and nothing starts.
+// RM0481 §36.3: the STM32H563 (and H523/H562) PKA runs in limited mode, where ECDSA verification is
+// the only operation; the machine table says so with the option `limited: true`.
 import type { AccessSize, IrqLine, PeripheralContext } from '../core/peripheral.js';
 import { RegisterPeripheral } from '../core/register-peripheral.js';
 import type { ScheduledEvent } from '../../emulator/time/virtual-clock.js';
@@ -11,7 +13,7 @@ import {
   PKA_BLOCK_SIZE, PKA_RAM_END, PKA_RAM_OFFSET, PKA_REGISTERS,
   SR_ADDRERRF, SR_BUSY, SR_FLAGS, SR_INITOK, SR_OPERRF, SR_PROCENDF, SR_RAMERRF,
 } from './pka.regs.js';
-import { PkaRam } from './pka-ram-layout.js';
+import { PkaMode, PkaRam } from './pka-ram-layout.js';
 import { runOperation, type OperationOutcome } from './pka-operations.js';
 
 /** After reset the PKA erases its RAM, one word per cycle; EN cannot be set meanwhile. */
@@ -23,6 +25,13 @@ const REJECT_CYCLES = 20;
 
 const REGISTERS_END = 0x0c;
 
+export interface PkaOptions {
+  /** Address of the block, for messages. */
+  baseAddress?: number;
+  /** ECDSA verification only (STM32H523/H562/H563, RM0481 §36.3). */
+  limited?: boolean;
+}
+
 export class Pka extends RegisterPeripheral {
   readonly ram = new PkaRam();
   private readonly irq: IrqLine;
@@ -32,9 +41,13 @@ export class Pka extends RegisterPeripheral {
   private initialised = false;
   private readonly baseAddress: number;
 
-  constructor(ctx: PeripheralContext, baseAddress = 0) {
+  private readonly limited: boolean;
+
+  constructor(ctx: PeripheralContext, options: PkaOptions = {}) {
+    const baseAddress = options.baseAddress ?? 0;
     super(ctx, PKA_BLOCK_SIZE, PKA_REGISTERS, baseAddress);
     this.baseAddress = baseAddress;
+    this.limited = options.limited ?? false;
     this.irq = ctx.irq();
     this.regs.on('CR', { write: (value, previous) => this.onControlWrite(value, previous) });
     this.regs.on('SR', { read: () => this.status(), peek: () => this.status() });
@@ -61,15 +74,9 @@ export class Pka extends RegisterPeripheral {
 
   override write(offset: number, size: AccessSize, value: number): void {
     if (offset < REGISTERS_END) return super.write(offset, size, value);
-    if (!this.ramAccess(offset, size, 'write', value)) return;
-    const aligned = offset & ~3;
-    if (size === 4) {
-      this.ram.setWord(aligned, value);
-      return;
-    }
-    const shift = (offset & 3) * 8;
-    const mask = ((size === 1 ? 0xff : 0xffff) << shift) >>> 0;
-    this.ram.setWord(aligned, (this.ram.word(aligned) & ~mask) | ((value << shift) & mask));
+    // Only single 32-bit accesses reach the RAM: narrower writes are ignored (an AHB error on silicon).
+    if (!this.ramAccess(offset, size, 'write', value) || size !== 4) return;
+    this.ram.setWord(offset, value);
   }
 
   override peek(offset: number, size: AccessSize): number {
@@ -103,7 +110,7 @@ export class Pka extends RegisterPeripheral {
       this.ctx.log.guestError('PKA RAM accessed while the PKA is busy', { address, size, access, value, register: 'RAM' });
       return false;
     }
-    if (size !== 4) this.ctx.log.guestError('PKA RAM is accessed by 32-bit words', { address, size, access, value, register: 'RAM' });
+    if (size !== 4) this.ctx.log.guestError('PKA RAM takes only 32-bit accesses (narrower writes are ignored)', { address, size, access, value, register: 'RAM' });
     return true;
   }
 
@@ -145,6 +152,11 @@ export class Pka extends RegisterPeripheral {
     // START is ignored while disabled, before initialisation and while an operation runs.
     if (!(cr & CR_EN) || !this.initialised || this.busy) return;
     const mode = (cr & CR_MODE_MASK) >>> CR_MODE_SHIFT;
+    if (this.limited && mode !== PkaMode.ECDSA_VERIFY) {
+      this.ctx.log.guestError(`PKA mode 0x${mode.toString(16)} is not available: this device's PKA only verifies ECDSA signatures (RM0481 §36.3)`, { register: 'CR', field: 'MODE', value: cr });
+      this.raise(SR_OPERRF);
+      return;
+    }
     let outcome: OperationOutcome | null;
     try {
       outcome = runOperation(mode, this.ram);

@@ -28,9 +28,9 @@ export class PkaDriver {
   readonly bench: ModelBench;
   readonly pka: Pka;
 
-  constructor(options: { strict?: boolean } = {}) {
+  constructor(options: { strict?: boolean; limited?: boolean } = {}) {
     this.bench = new ModelBench({ strict: options.strict ?? true });
-    this.pka = this.bench.attach(new Pka(this.bench.context('PKA'), PKA_BASE), PKA_BASE);
+    this.pka = this.bench.attach(new Pka(this.bench.context('PKA'), { baseAddress: PKA_BASE, limited: options.limited }), PKA_BASE);
   }
 
   /** HAL_PKA_Init: write EN until it sticks (RAM erase after reset), then wait for INITOK. */

@@ -171,6 +171,31 @@ describe('PKA control and status', () => {
     expect(bench().irqLevel('PKA')).toBe(false);
   });
 
+  it('ignores RAM writes narrower than 32 bits', () => {
+    driver.init();
+    bench().write32(PKA_BASE + 0x800, 0x1122_3344);
+    bench().write(PKA_BASE + 0x800, 1, 0xff);
+    bench().write(PKA_BASE + 0x802, 2, 0xffff);
+    expect(bench().read32(PKA_BASE + 0x800)).toBe(0x1122_3344);
+  });
+
+  it('in limited mode (STM32H563) runs ECDSA verification only; other modes raise OPERRF', () => {
+    driver = new PkaDriver({ strict: false, limited: true });
+    driver.init();
+    bench().write32(CR, EN | (PkaMode.ECC_MUL << 8) | START);
+    expect(bench().read32(SR) & (OPERRF | BUSY)).toBe(OPERRF);
+    bench().runCycles(10_000_000);
+    expect(bench().read32(SR) & PROCENDF).toBe(0);
+    bench().write32(CLRFR, ALL_FLAGS);
+    // Verification still runs (here on empty operands: the verdict is "invalid", not an error flag).
+    const out = driver.run(PkaMode.ECDSA_VERIFY);
+    expect(out.sr & OPERRF).toBe(OPERRF);
+    expect(driver.readWord(Ram.ECDSA_VERIFY.OUT_RESULT)).not.toBe(PkaStatus.NO_ERROR);
+    driver.word(Ram.ECDSA_VERIFY.IN_ORDER_NB_BITS, 256);
+    driver.word(Ram.ECDSA_VERIFY.IN_MOD_NB_BITS, 256);
+    expect(driver.run(PkaMode.ECDSA_VERIFY).sr & (OPERRF | PROCENDF)).toBe(PROCENDF);
+  });
+
   it('never throws on arbitrary RAM contents, whatever the mode', () => {
     driver.init();
     let seed = 0x1234_5678;
