@@ -134,3 +134,165 @@ export class HalHash {
     for (let i = 0; i < 103; i++) this.set(0xf8 + i * 4, saved[3 + i]!);
   }
 }
+
+/** Words as a HAL user holds them: `dataType` 0 (32-bit) means uint32 values read big-endian from the bytes; 2 (8-bit) means memory order. */
+export function toWords(bytes: Uint8Array, dataType: number): number[] {
+  if (dataType === 2) return memoryWords(bytes);
+  const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+  padded.set(bytes);
+  const view = new DataView(padded.buffer);
+  return Array.from({ length: padded.length / 4 }, (_, i) => view.getUint32(i * 4, false));
+}
+
+export function fromWords(words: number[], dataType: number): Uint8Array {
+  const out = new Uint8Array(words.length * 4);
+  const view = new DataView(out.buffer);
+  words.forEach((w, i) => view.setUint32(i * 4, w >>> 0, dataType === 2));
+  return out;
+}
+
+export const CHMOD = { ecb: 0, cbc: 1, ctr: 2, gcm: 3, ccm: 4 } as const;
+export type Chaining = keyof typeof CHMOD;
+const CR_EN = 1, ISR = 0x304, ICR = 0x308, SR = 0x04, DINR = 0x08, DOUTR = 0x0c;
+
+export class HalCryp {
+  constructor(private readonly bench: ModelBench, readonly base = AES_BASE) {}
+  reg(offset: number): number { return this.bench.read32(this.base + offset); }
+  set(offset: number, value: number): void { this.bench.write32(this.base + offset, value >>> 0); }
+  modify(offset: number, clear: number, set: number): void { this.set(offset, (this.reg(offset) & ~clear) | set); }
+  chmodBits(chain: Chaining): number { const c = CHMOD[chain]; return ((c & 3) << 5) | (c & 4 ? 1 << 16 : 0); }
+  waitCcf(): void { this.bench.pollUntil(() => (this.reg(ISR) & 1) === 1, 1_000_000, 4); }
+  waitBusyClear(): void { this.bench.pollUntil(() => (this.reg(SR) & 8) === 0, 1_000_000, 4); }
+  waitKeyValid(): void { this.bench.pollUntil(() => (this.reg(SR) & 0x80) !== 0, 1_000_000, 4); }
+  clearCcf(): void { this.set(ICR, 1); }
+
+  /** HAL_CRYP_Init: MODIFY_REG(CR, KMOD|DATATYPE|KEYSIZE|CHMOD[|KEYSEL|KEYPROT]). SAES waits BUSY first. */
+  init(chain: Chaining, keyBits: 128 | 256, dataType: number, keySelect = 0): void {
+    this.waitBusyClear();
+    const mask = (3 << 24) | (3 << 1) | (1 << 18) | (3 << 5) | (1 << 16) | (7 << 28) | (1 << 19);
+    this.modify(0x00, mask, (dataType << 1) | (keyBits === 256 ? 1 << 18 : 0) | this.chmodBits(chain) | (keySelect << 28));
+  }
+
+  /** CRYP_SetKey: KEYR3..KEYR0 (KEYR7..KEYR0), first word most significant. */
+  setKey(key: Uint8Array): void {
+    const words = toWords(key, 0);
+    const top = words.length - 1;
+    words.forEach((w, i) => this.set(top - i < 4 ? 0x10 + (top - i) * 4 : 0x30 + (top - i - 4) * 4, w));
+  }
+
+  setIv(iv: Uint8Array): void {
+    toWords(iv, 0).forEach((w, i) => this.set(0x2c - i * 4, w));
+  }
+
+  /** Four words in, CCF, clear, four words out (CRYP_AES_ProcessData). */
+  block(words: number[]): number[] {
+    for (const w of words) this.set(DINR, w);
+    this.waitCcf();
+    this.clearCcf();
+    return [0, 1, 2, 3].map(() => this.reg(DOUTR));
+  }
+
+  /** HAL_CRYP_Encrypt/Decrypt for ECB, CBC, CTR (sizes a multiple of 16 bytes). */
+  run(chain: 'ecb' | 'cbc' | 'ctr', key: Uint8Array, iv: Uint8Array | null, data: Uint8Array, dataType: number, decrypt: boolean): Uint8Array {
+    this.modify(0x00, 3 << 3, 0);
+    if (decrypt && chain !== 'ctr') {
+      this.modify(0x00, (3 << 24) | (3 << 3), 1 << 3); // key derivation
+      if (key.length) this.setKey(key);
+      this.modify(0x00, 0, CR_EN);
+      this.waitCcf();
+      this.clearCcf();
+      this.modify(0x00, 3 << 3, 2 << 3);
+    } else {
+      if (decrypt) this.modify(0x00, 3 << 3, 2 << 3);
+      if (key.length) this.setKey(key);
+    }
+    if (iv) this.setIv(iv);
+    this.modify(0x00, 0, CR_EN);
+    const words = toWords(data, dataType);
+    const out: number[] = [];
+    for (let i = 0; i < words.length; i += 4) out.push(...this.block(words.slice(i, i + 4)));
+    this.modify(0x00, CR_EN, 0);
+    return fromWords(out, dataType);
+  }
+
+  private phase(ph: number): void { this.modify(0x00, 3 << 13, ph << 13); }
+
+  /** Header phase as CRYP_GCMCCM_SetHeaderPhase (header already formatted by the caller for CCM). */
+  private header(header: Uint8Array, dataType: number): void {
+    this.phase(1);
+    this.modify(0x00, 0, CR_EN);
+    const words = toWords(header, dataType);
+    while (words.length % 4) words.push(0);
+    for (let i = 0; i < words.length; i += 4) {
+      for (const w of words.slice(i, i + 4)) this.set(DINR, w);
+      this.waitCcf();
+      this.clearCcf();
+    }
+  }
+
+  /** Payload phase with the HAL's last-block handling (NPBLB, zero-masked partial word, zero words). */
+  private payload(data: Uint8Array, dataType: number, setNpblb: boolean): Uint8Array {
+    this.phase(2);
+    this.modify(0x00, 0xf << 20, 0);
+    const out: number[] = [];
+    const full = Math.floor(data.length / 16) * 16;
+    const words = toWords(data.subarray(0, full), dataType);
+    for (let i = 0; i < words.length; i += 4) out.push(...this.block(words.slice(i, i + 4)));
+    if (data.length % 16) {
+      const npblb = 16 - (data.length % 16);
+      if (setNpblb) this.modify(0x00, 0xf << 20, npblb << 20);
+      const last = toWords(data.subarray(full), dataType);
+      while (last.length < 4) last.push(0);
+      out.push(...this.block(last));
+    }
+    return fromWords(out, dataType).subarray(0, data.length);
+  }
+
+  /** CRYP_AESGCM_Process + HAL_CRYPEx_AESGCM_GenerateAuthTAG. `iv` is the 12-byte IV; the HAL user appends counter 2. */
+  gcm(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, data: Uint8Array, dataType: number, decrypt: boolean): { data: Uint8Array; tag: Uint8Array } {
+    this.modify(0x00, 3 << 3, decrypt ? 2 << 3 : 0);
+    this.phase(0);
+    this.setKey(key);
+    const icb = new Uint8Array(16);
+    icb.set(iv);
+    icb[15] = 2;
+    this.setIv(icb);
+    this.modify(0x00, 0, CR_EN);
+    this.waitCcf();
+    this.clearCcf();
+    if (aad.length) this.header(aad, dataType);
+    else { this.phase(1); this.modify(0x00, 0, CR_EN); }
+    const out = this.payload(data, dataType, !decrypt);
+    this.waitBusyClear();
+    this.phase(3);
+    this.set(DINR, 0);
+    this.set(DINR, aad.length * 8);
+    this.set(DINR, 0);
+    this.set(DINR, data.length * 8);
+    this.waitCcf();
+    const tag = fromWords([0, 1, 2, 3].map(() => this.reg(DOUTR)), dataType);
+    this.clearCcf();
+    this.modify(0x00, CR_EN, 0);
+    return { data: out, tag };
+  }
+
+  /** CRYP_AESCCM_Process + HAL_CRYPEx_AESCCM_GenerateAuthTAG: B0 into IVR, header blocks as given. */
+  ccm(key: Uint8Array, b0: Uint8Array, header: Uint8Array, data: Uint8Array, dataType: number, decrypt: boolean): { data: Uint8Array; tag: Uint8Array } {
+    this.modify(0x00, 3 << 3, decrypt ? 2 << 3 : 0);
+    this.phase(0);
+    this.setKey(key);
+    this.setIv(b0);
+    this.modify(0x00, 0, CR_EN);
+    this.waitCcf();
+    this.clearCcf();
+    if (header.length) this.header(header, dataType);
+    else { this.phase(1); this.modify(0x00, 0, CR_EN); }
+    const out = this.payload(data, dataType, decrypt);
+    this.phase(3);
+    this.waitCcf();
+    const tag = fromWords([0, 1, 2, 3].map(() => this.reg(DOUTR)), dataType);
+    this.clearCcf();
+    this.modify(0x00, CR_EN, 0);
+    return { data: out, tag };
+  }
+}
