@@ -5,3 +5,4 @@ import './io/index.js';
 import './crypto/pka-index.js';
 import './crypto/index.js';
 import './system/index.js';
+import './ethernet/index.js';
