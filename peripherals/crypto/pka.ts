@@ -171,7 +171,13 @@ export class Pka extends RegisterPeripheral {
       return;
     }
     const result = outcome;
-    this.operation = this.ctx.clock.afterCycles(Math.max(1, result.cycles), () => this.finish(result), `PKA mode 0x${mode.toString(16)}`);
+    const label = `PKA mode 0x${mode.toString(16)}`;
+    // The PKA counts AHB clock cycles; with an AHB prescaler HCLK runs slower than the CPU clock.
+    const hclk = this.ctx.clocks.busFrequency(this.name);
+    const cycles = Math.max(1, result.cycles);
+    this.operation = hclk > 0
+      ? this.ctx.clock.afterSeconds(cycles / hclk, () => this.finish(result), label)
+      : this.ctx.clock.afterCycles(cycles, () => this.finish(result), label);
   }
 
   private finish(outcome: OperationOutcome): void {

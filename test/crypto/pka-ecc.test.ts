@@ -2,7 +2,7 @@
 // ECDSA and ECDH), by noble (projective operations) and by published secp256k1 vectors.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { PkaDriver, optBits, toBytes, PROCENDF, OPERRF } from './pka-driver.js';
 import { OpenSsl, decodeSignature, encodeSignature } from './pka-openssl.js';
@@ -16,6 +16,7 @@ function fromNoble(c: ReturnType<typeof p256.Point.CURVE>, size: number): Curve 
 
 const P256 = fromNoble(p256.Point.CURVE(), 32);
 const P384 = fromNoble(p384.Point.CURVE(), 48);
+const P521 = fromNoble(p521.Point.CURVE(), 66);
 /** secp256k1 given by its SEC 2 parameters, not by name. */
 const SECP256K1: Curve = {
   p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffefffffc2fn,
@@ -197,6 +198,23 @@ describe('PKA ECDSA on P-256 against OpenSSL', () => {
     const out = ecdsaSign(P256, key.d, nonce(P256, 'timing'), sha256('timing'));
     expect(out.cycles).toBeGreaterThan(1_000_000);
   });
+});
+
+describe('PKA ECDSA verification on P-384 and P-521 against OpenSSL', () => {
+  for (const [curve, name, digest] of [[P384, 'secp384r1', 'sha384'], [P521, 'secp521r1', 'sha512']] as const) {
+    it(`verifies an OpenSSL ${name} signature and rejects a tampered digest`, () => {
+      const key = openssl.ecKey(`v-${name}`, name);
+      const hash = createHash(digest).update(`message for ${name}`).digest();
+      openssl.write('digest.bin', hash);
+      const { r, s } = decodeSignature(openssl.ok(['pkeyutl', '-sign', '-inkey', key.pem, '-in', 'digest.bin']));
+      // The HAL takes the hash in an order-sized buffer, zero-padded at the front.
+      const e = new Uint8Array(curve.size);
+      e.set(hash, curve.size - hash.length);
+      expect(ecdsaVerify(curve, key.x, key.y, r, s, e).status).toBe(PkaStatus.NO_ERROR);
+      e[curve.size - 1]! ^= 0x80;
+      expect(ecdsaVerify(curve, key.x, key.y, r, s, e).status).not.toBe(PkaStatus.NO_ERROR);
+    });
+  }
 });
 
 describe('PKA ECC scalar multiplication', () => {

@@ -142,6 +142,20 @@ describe('PKA control and status', () => {
     expect(driver.readWord(Ram.ECC_MUL.OUT_ERROR)).toBe(PkaStatus.FAILED_COMPUTATION);
   });
 
+  it('aborts the operation when EN is cleared: no PROCENDF, no result', () => {
+    driver.init();
+    loadModExp(1024);
+    bench().write32(CR, EN | (PkaMode.MODULAR_EXP << 8) | START);
+    bench().runCycles(1000);
+    bench().write32(CR, 0);
+    expect(bench().read32(SR) & (BUSY | INITOK)).toBe(0);
+    bench().runCycles(100_000_000);
+    expect(bench().read32(SR) & PROCENDF).toBe(0);
+    expect(bench().read32(PKA_BASE + Ram.MODULAR_EXP.OUT_RESULT)).toBe(0);
+    driver.init();
+    expect(bench().read32(SR)).toBe(INITOK);
+  });
+
   it('ignores START while BUSY', () => {
     driver.init();
     loadModExp(1024);
