@@ -23,7 +23,7 @@ export const PWR_REGISTERS: RegisterSpec[] = [
   { name: 'USBSCR', offset: 0x38, fields: [bit('USB33DEN', 24), bit('USB33SV', 25)] },
   { name: 'VMSR', offset: 0x3c, fields: [bit('AVDO', 19, 'r'), bit('VDDIO2RDY', 20, 'r'), bit('PVDO', 22, 'r'), bit('USB33RDY', 24, 'r')] },
   { name: 'WUSCR', offset: 0x40, fields: [bits('CWUF', 0, 8, 'w')] },
-  { name: 'WUSR', offset: 0x44, fields: [bits('WUF', 0, 8, 'r')] },
+  { name: 'WUSR', offset: 0x44, access: 'r' },
   { name: 'WUCR', offset: 0x48, modelled: false },
   { name: 'IORETR', offset: 0x50, fields: [bit('IORETEN', 0), bit('JTAGIORETEN', 16)] },
   { name: 'SECCFGR', offset: 0x100, modelled: false },
