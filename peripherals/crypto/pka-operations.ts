@@ -171,7 +171,8 @@ function arithmetic(compute: (a: bigint, b: bigint, n: bigint, bits: number) => 
     const w = wordsFor(bits);
     const out = compute(ram.operand(L.IN_OP1, w), ram.operand(L.IN_OP2, w), ram.operand(L.IN_OP3, w), bits);
     if (out === null) return done([], cycles(bits), true);
-    return done([{ offset: L.OUT_RESULT, value: out.value, words: out.words }], cycles(bits));
+    // One zero word past the result: HAL_PKA_Arithmetic_GetResult looks there for a carry.
+    return done([{ offset: L.OUT_RESULT, value: out.value, words: out.words + 1 }], cycles(bits));
   };
 }
 
