@@ -643,6 +643,7 @@ int tcp_send(tcp_socket_t *s, const void *data, size_t length, uint32_t timeout_
     if (!s) return NET_ERR_ARGUMENT;
     const uint8_t *bytes = data;
     size_t done = 0;
+    int polled = 0;
     uint32_t start = net_now_ms();
     for (;;) {
         if (s->state != TCP_ESTABLISHED && s->state != TCP_CLOSE_WAIT) {
@@ -655,8 +656,9 @@ int tcp_send(tcp_socket_t *s, const void *data, size_t length, uint32_t timeout_
         s->tx_count += n;
         done += n;
         output(s);
-        if (done == length || net_now_ms() - start >= timeout_ms) return (int)done;
-        net_poll();
+        if (done == length || (polled && net_now_ms() - start >= timeout_ms)) return (int)done;
+        net_poll(); /* at least once, so a non-blocking caller still drives the stack */
+        polled = 1;
     }
 }
 
@@ -675,6 +677,7 @@ int tcp_flush(tcp_socket_t *s, uint32_t timeout_ms)
 int tcp_recv(tcp_socket_t *s, void *buffer, size_t capacity, uint32_t timeout_ms)
 {
     if (!s || (!buffer && capacity)) return NET_ERR_ARGUMENT;
+    int polled = 0;
     uint32_t start = net_now_ms();
     for (;;) {
         if (s->rx_count > 0) {
@@ -693,8 +696,9 @@ int tcp_recv(tcp_socket_t *s, void *buffer, size_t capacity, uint32_t timeout_ms
         }
         if (s->fin_received) return 0;
         if (s->state == TCP_CLOSED) return s->error ? s->error : NET_ERR_CLOSED;
-        if (net_now_ms() - start >= timeout_ms) return NET_ERR_TIMEOUT;
-        net_poll();
+        if (polled && net_now_ms() - start >= timeout_ms) return NET_ERR_TIMEOUT;
+        net_poll(); /* at least once, so tcp_recv(..., 0) in a loop still drives the stack */
+        polled = 1;
     }
 }
 
