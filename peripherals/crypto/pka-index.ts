@@ -4,7 +4,8 @@ import { Pka } from './pka.js';
 
 registerModels({
   pka: (ctx, options) => new Pka(ctx, {
-    baseAddress: typeof options.baseAddress === 'number' ? options.baseAddress : undefined,
+    baseAddress: typeof options.base === 'number' ? options.base : undefined,
+    // STM32H563/H562/H523: the machine table sets `limited: true` (RM0481 §36.3).
     limited: options.limited === true,
   }),
 });
