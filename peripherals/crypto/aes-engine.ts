@@ -19,7 +19,10 @@ export class AesBlockCipher {
   }
 }
 
-/** Running GHASH over whole blocks; `value()` reads the state without ending it. */
+/** GHASH's accumulator words, which noble keeps protected; host-endian u32 views of the state bytes. */
+interface GhashInternals { s0: number; s1: number; s2: number; s3: number }
+
+/** Running GHASH over whole blocks; the state can be read (tag, SUSPxR) and loaded (resume). */
 export class GhashState {
   private readonly ghash: GHASH;
   constructor(hashKey: Uint8Array) {
@@ -29,9 +32,13 @@ export class GhashState {
     this.ghash.update(block);
   }
   value(): Uint8Array {
-    const copy = Object.create(Object.getPrototypeOf(this.ghash) as object) as GHASH;
-    Object.assign(copy, this.ghash);
-    return copy.digest();
+    const g = this.ghash as unknown as GhashInternals;
+    return new Uint8Array(Uint32Array.of(g.s0, g.s1, g.s2, g.s3).buffer);
+  }
+  load(state: Uint8Array): void {
+    const words = new Uint32Array(state.slice().buffer);
+    const g = this.ghash as unknown as GhashInternals;
+    [g.s0, g.s1, g.s2, g.s3] = [words[0]! | 0, words[1]! | 0, words[2]! | 0, words[3]! | 0];
   }
 }
 

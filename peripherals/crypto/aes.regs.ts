@@ -43,7 +43,7 @@ export const AES_REGISTERS: RegisterSpec[] = [
   { name: 'KEYR{n}', offset: 0x010, count: 4, access: 'w' },
   { name: 'IVR{n}', offset: 0x020, count: 4 },
   ...[4, 5, 6, 7].map((n) => ({ name: `KEYR${n}`, offset: 0x030 + (n - 4) * 4, access: 'w' as const })),
-  { name: 'SUSP{n}R', offset: 0x040, count: 8, modelled: false },
+  { name: 'SUSP{n}R', offset: 0x040, count: 8 },
   { name: 'IER', offset: 0x300, fields: flags('IE') },
   { name: 'ISR', offset: 0x304, fields: flags('IF').map((f) => ({ ...f, name: f.name === 'CCFIF' ? 'CCF' : f.name, access: 'r' as const })) },
   { name: 'ICR', offset: 0x308, fields: flags('IF').map((f) => ({ ...f, name: f.name === 'CCFIF' ? 'CCF' : f.name, access: 'w' as const })) },

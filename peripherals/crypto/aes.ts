@@ -14,9 +14,11 @@
 // SAES extras: KEYSEL hardware keys (DHUK from ctx.host.options.deviceSecret, BHK from the signals
 // TAMP.BKP0R..BKP7R, and DHUK xor BHK), KMOD=01 wrapped keys (encrypt: output readable; decrypt: the
 // result is loaded into the key registers, DOUTR reads 0), KMOD=10 shared keys published on the
-// signals SAES.shared_key0..7 + SAES.shared_key_valid for AES KMOD=10 to load. Not modelled: the
-// suspend registers' contents (SUSPxR store writes only), DPA countermeasures, KEYPROT's security
-// contexts, the SAES-to-RNG link (RNGEIF never sets), and GPDMA (requests are driven on signals).
+// signals SAES.shared_key0..7 + SAES.shared_key_valid for AES KMOD=10 to load. Suspend/resume:
+// SUSP0R–SUSP3R read the GHASH accumulator (GCM) or CBC-MAC (CCM) — our encoding, not the RM's —
+// and writing them before EN rebuilds the state (HAL_CRYP_Suspend/Resume). Not modelled: DPA
+// countermeasures, KEYPROT's security contexts, the SAES-to-RNG link (RNGEIF never sets), and
+// GPDMA (requests are driven on the signals <name>.dma_in_request / <name>.dma_out_request).
 import { sha256 } from '@noble/hashes/sha2.js';
 import { RegisterPeripheral } from '../core/register-peripheral.js';
 import type { IrqLine, PeripheralContext } from '../core/peripheral.js';
@@ -51,7 +53,9 @@ export class AesModel extends RegisterPeripheral {
   private hardwareKey: Uint8Array | null = null;
   private derived = false;
   private gcm: { ghash: GhashState; j0: Uint8Array } | null = null;
-  private ccm: { mac: Uint8Array; ctr0: Uint8Array; counter: Uint8Array } | null = null;
+  /** CCM's running CBC-MAC; the counter block lives in IVR as on silicon. */
+  private ccm: { mac: Uint8Array } | null = null;
+  private suspendRestorePending = false;
   private unwrappedKeyWords: number[] = [];
   private keySelectAfterUnwrap = false;
 
@@ -67,6 +71,13 @@ export class AesModel extends RegisterPeripheral {
       afterRead: () => this.dataOut(),
     });
     for (let n = 0; n < 8; n++) this.regs.on(`KEYR${n}`, { write: () => this.keyWrittenAt(n) });
+    for (let n = 0; n < 4; n++) {
+      this.regs.on(`SUSP${n}R`, {
+        read: (stored) => this.suspendWord(n) ?? stored,
+        peek: (stored) => this.suspendWord(n) ?? stored,
+        write: () => { this.suspendRestorePending = true; },
+      });
+    }
     this.regs.on('IER', { write: () => this.updateIrq() });
     this.regs.on('ICR', {
       write: (value) => {
@@ -89,6 +100,7 @@ export class AesModel extends RegisterPeripheral {
     this.derived = false;
     this.gcm = null;
     this.ccm = null;
+    this.suspendRestorePending = false;
     this.irq.set(false);
     // SAES fetches masking randomness after reset; firmware waits for BUSY to clear (HAL_CRYP_Init).
     if (this.secure) this.runBusy(SAES_RESET_BUSY_CYCLES, () => {});
@@ -154,21 +166,43 @@ export class AesModel extends RegisterPeripheral {
       const j0 = iv.slice();
       new DataView(j0.buffer).setUint32(12, 1);
       this.gcm = { ghash: new GhashState(cipher.encrypt(new Uint8Array(16))), j0 };
+      this.suspendRestorePending = false;
       this.runBusy(this.blockCycles(), () => this.complete([], true));
       return;
     }
     if (this.chain === Chain.CCM && this.phase === Phase.Init) {
-      const cipher = this.cipher();
       const b0 = this.ivBlock();
-      const q = (b0[0]! & 7) + 1;
-      const ctr0 = b0.slice();
-      ctr0[0] = b0[0]! & 7;
-      ctr0.fill(0, 16 - q);
-      this.ccm = { mac: cipher.encrypt(b0), ctr0, counter: ctr0.slice() };
+      this.ccm = { mac: this.cipher().encrypt(b0) };
+      this.setIv(counterZero(b0));
+      this.suspendRestorePending = false;
       this.runBusy(this.blockCycles(), () => this.complete([], true));
       return;
     }
+    if (this.chain === Chain.GCM || this.chain === Chain.CCM) this.resumeFromSuspend();
     if (this.chain === Chain.CCM && this.phase === Phase.Final) this.ccmFinal();
+  }
+
+  /** SUSP0R–SUSP3R hold the GHASH accumulator (GCM) or the CBC-MAC (CCM), most significant word in SUSP3R; our encoding. */
+  private suspendWord(n: number): number | undefined {
+    const state = this.gcm ? this.gcm.ghash.value() : this.ccm?.mac;
+    return state ? blockToWords(state)[3 - n] : undefined;
+  }
+
+  /** HAL_CRYP_Resume rewrote SUSPxR, key and IVR and set EN: rebuild the GCM/CCM state from them. */
+  private resumeFromSuspend(): void {
+    if (!this.suspendRestorePending) return;
+    this.suspendRestorePending = false;
+    const state = wordsToBlock([3, 2, 1, 0].map((n) => this.regs.get(`SUSP${n}R`)));
+    if (this.chain === Chain.GCM) {
+      const cipher = this.cipher();
+      const j0 = this.ivBlock();
+      new DataView(j0.buffer).setUint32(12, 1);
+      const ghash = new GhashState(cipher.encrypt(new Uint8Array(16)));
+      ghash.load(state);
+      this.gcm = { ghash, j0 };
+    } else {
+      this.ccm = { mac: state };
+    }
   }
 
   // ---- keys -----------------------------------------------------------------------------------
@@ -377,8 +411,9 @@ export class AesModel extends RegisterPeripheral {
         this.ccm.mac = cipher.encrypt(xorBlocks(this.ccm.mac, input));
         return null;
       case Phase.Payload: {
-        this.ccm.counter = incrementCounterBytes(this.ccm.counter, this.ccm.ctr0);
-        const stream = cipher.encrypt(this.ccm.counter);
+        const counter = incrementCounterBytes(this.ivBlock());
+        this.setIv(counter);
+        const stream = cipher.encrypt(counter);
         const plaintext = masked(this.mode === Mode.Decrypt ? xorBlocks(input, stream) : input);
         this.ccm.mac = cipher.encrypt(xorBlocks(this.ccm.mac, plaintext));
         return this.mode === Mode.Decrypt ? plaintext : masked(xorBlocks(plaintext, stream));
@@ -391,7 +426,7 @@ export class AesModel extends RegisterPeripheral {
       this.ctx.log.guestError('CCM final phase without init', { register: 'CR', field: 'GCMPH' });
       return;
     }
-    const tag = xorBlocks(this.ccm.mac, this.cipher().encrypt(this.ccm.ctr0));
+    const tag = xorBlocks(this.ccm.mac, this.cipher().encrypt(counterZero(this.ivBlock())));
     this.runBusy(this.blockCycles(), () => this.complete(blockToWords(tag), false));
   }
 
@@ -449,9 +484,18 @@ export class AesModel extends RegisterPeripheral {
   }
 }
 
-/** CCM counter: increments the q-byte counter field of CTR0's layout (flags byte gives q). */
-function incrementCounterBytes(counter: Uint8Array, ctr0: Uint8Array): Uint8Array {
-  const q = (ctr0[0]! & 7) + 1;
+/** CTR0 of CCM from B0 or any counter block: flags reduced to q-1, the q-byte counter field zeroed. */
+function counterZero(block: Uint8Array): Uint8Array {
+  const q = (block[0]! & 7) + 1;
+  const ctr0 = block.slice();
+  ctr0[0] = block[0]! & 7;
+  ctr0.fill(0, 16 - q);
+  return ctr0;
+}
+
+/** CCM counter: increments the q-byte counter field (the flags byte gives q). */
+function incrementCounterBytes(counter: Uint8Array): Uint8Array {
+  const q = (counter[0]! & 7) + 1;
   const out = counter.slice();
   for (let i = 15; i >= 16 - q; i--) {
     out[i] = (out[i]! + 1) & 0xff;

@@ -149,6 +149,66 @@ describe('AES-CCM', () => {
   });
 });
 
+describe('GCM/CCM suspend and resume through SUSPxR', () => {
+  it('GCM test case 4 suspended in the payload phase, interrupted by an ECB job, resumed: same data and tag', () => {
+    const { hal } = setup();
+    const tc = GCM_CASES[0]!;
+    const key = unhex(tc.key), p = unhex(GCM_P);
+    hal.init('gcm', 128, 2);
+    hal.modify(0x00, 3 << 3, 0);
+    hal.phase(0);
+    hal.setKey(key);
+    hal.setIv(unhex(GCM_IV + '00000002'));
+    hal.modify(0x00, 0, 1);
+    hal.waitCcf();
+    hal.clearCcf();
+    hal.header(unhex(GCM_A), 2);
+    const first = hal.payload(p.subarray(0, 32), 2, true);
+    const saved = hal.suspend();
+    hal.init('ecb', 128, 0);
+    const other = bytes(16, 1), otherKey = bytes(16, 2);
+    expect(hex(hal.run('ecb', otherKey, null, other, 0, false))).toBe(hex(opensslEnc('ecb', otherKey, null, other)));
+    hal.resume(saved, key);
+    const rest = hal.payload(p.subarray(32), 2, true);
+    const tag = hal.gcmFinal(20, 60, 2);
+    expect(hex(first) + hex(rest)).toBe(tc.c);
+    expect(hex(tag)).toBe(tc.t);
+  });
+
+  it('CCM (RFC 3610 #1) suspended after the header, resumed: same data and tag', () => {
+    const { hal } = setup();
+    const key = unhex('c0c1c2c3c4c5c6c7c8c9cacbcccdcecf');
+    const b0 = unhex('59000000030201' + '00a0a1a2a3a4a5' + '0017');
+    const header = unhex('0008000102030405060700000000000000'.slice(0, 32));
+    const payload = unhex('08090a0b0c0d0e0f101112131415161718191a1b1c1d1e');
+    hal.init('ccm', 128, 2);
+    hal.modify(0x00, 3 << 3, 0);
+    hal.phase(0);
+    hal.setKey(key);
+    hal.setIv(b0);
+    hal.modify(0x00, 0, 1);
+    hal.waitCcf();
+    hal.clearCcf();
+    hal.header(header, 2);
+    const saved = hal.suspend();
+    hal.init('cbc', 128, 0);
+    hal.run('cbc', bytes(16, 3), bytes(16, 4), bytes(32, 5), 0, false);
+    hal.resume(saved, key);
+    const data = hal.payload(payload, 2, false);
+    hal.phase(3);
+    hal.waitCcf();
+    const tag = fromWordsLe([0, 1, 2, 3].map(() => hal.reg(0x0c)));
+    expect(hex(data)).toBe('588c979a61c663d2f066d0c2c0f989806d5f6b61dac384');
+    expect(hex(tag.subarray(0, 8))).toBe('17e8d12cfdf926e0');
+  });
+});
+
+function fromWordsLe(words: number[]): Uint8Array {
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => new DataView(out.buffer).setUint32(i * 4, w >>> 0, true));
+  return out;
+}
+
 describe('AES flags and interrupts', () => {
   it('DOUTR before CCF reads 0 and sets RDERR/RWEIF; DINR during computation sets WRERR', () => {
     const { hal, bench } = setup({ strict: false });

@@ -215,10 +215,10 @@ export class HalCryp {
     return fromWords(out, dataType);
   }
 
-  private phase(ph: number): void { this.modify(0x00, 3 << 13, ph << 13); }
+  phase(ph: number): void { this.modify(0x00, 3 << 13, ph << 13); }
 
   /** Header phase as CRYP_GCMCCM_SetHeaderPhase (header already formatted by the caller for CCM). */
-  private header(header: Uint8Array, dataType: number): void {
+  header(header: Uint8Array, dataType: number): void {
     this.phase(1);
     this.modify(0x00, 0, CR_EN);
     const words = toWords(header, dataType);
@@ -231,7 +231,7 @@ export class HalCryp {
   }
 
   /** Payload phase with the HAL's last-block handling (NPBLB, zero-masked partial word, zero words). */
-  private payload(data: Uint8Array, dataType: number, setNpblb: boolean): Uint8Array {
+  payload(data: Uint8Array, dataType: number, setNpblb: boolean): Uint8Array {
     this.phase(2);
     this.modify(0x00, 0xf << 20, 0);
     const out: number[] = [];
@@ -263,17 +263,41 @@ export class HalCryp {
     if (aad.length) this.header(aad, dataType);
     else { this.phase(1); this.modify(0x00, 0, CR_EN); }
     const out = this.payload(data, dataType, !decrypt);
+    return { data: out, tag: this.gcmFinal(aad.length, data.length, dataType) };
+  }
+
+  /** HAL_CRYPEx_AESGCM_GenerateAuthTAG: wait !BUSY, GCMPH=11, write 0, AAD bits, 0, payload bits, wait CCF, read 4 words. */
+  gcmFinal(aadBytes: number, dataBytes: number, dataType: number): Uint8Array {
     this.waitBusyClear();
     this.phase(3);
     this.set(DINR, 0);
-    this.set(DINR, aad.length * 8);
+    this.set(DINR, aadBytes * 8);
     this.set(DINR, 0);
-    this.set(DINR, data.length * 8);
+    this.set(DINR, dataBytes * 8);
     this.waitCcf();
     const tag = fromWords([0, 1, 2, 3].map(() => this.reg(DOUTR)), dataType);
     this.clearCcf();
     this.modify(0x00, CR_EN, 0);
-    return { data: out, tag };
+    return tag;
+  }
+
+  /** HAL_CRYP_Suspend for GCM/CCM: SUSP7R..SUSP0R, IVR3..IVR0, CR, then EN=0. */
+  suspend(): { susp: number[]; iv: number[]; cr: number } {
+    this.waitBusyClear();
+    const susp = [7, 6, 5, 4, 3, 2, 1, 0].map((n) => this.reg(0x40 + n * 4));
+    const iv = [3, 2, 1, 0].map((n) => this.reg(0x20 + n * 4));
+    this.modify(0x00, CR_EN, 0);
+    return { susp, iv, cr: this.reg(0x00) };
+  }
+
+  /** HAL_CRYP_Resume for GCM/CCM: EN=0, SUSP7R..SUSP0R, CR, key (from the caller's copy), IVR3..IVR0, EN=1. */
+  resume(saved: { susp: number[]; iv: number[]; cr: number }, key: Uint8Array): void {
+    this.modify(0x00, CR_EN, 0);
+    [7, 6, 5, 4, 3, 2, 1, 0].forEach((n, i) => this.set(0x40 + n * 4, saved.susp[i]!));
+    this.set(0x00, saved.cr);
+    this.setKey(key);
+    [3, 2, 1, 0].forEach((n, i) => this.set(0x20 + n * 4, saved.iv[i]!));
+    this.modify(0x00, 0, CR_EN);
   }
 
   /** CRYP_AESCCM_Process + HAL_CRYPEx_AESCCM_GenerateAuthTAG: B0 into IVR, header blocks as given. */
