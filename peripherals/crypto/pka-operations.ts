@@ -176,23 +176,21 @@ function arithmetic(compute: (a: bigint, b: bigint, n: bigint, bits: number) => 
   };
 }
 
-const wordsOf = (bits: number) => wordsFor(bits);
-
-const arithmeticAdd = arithmetic((a, b, _n, bits) => ({ value: a + b, words: wordsOf(bits) + 1 }), linearCycles);
+const arithmeticAdd = arithmetic((a, b, _n, bits) => ({ value: a + b, words: wordsFor(bits) + 1 }), linearCycles);
 const arithmeticSub = arithmetic((a, b, _n, bits) => {
-  const w = wordsOf(bits);
+  const w = wordsFor(bits);
   // A < B wraps around, as a w-word subtractor does.
   return { value: mod(a - b, 1n << BigInt(32 * w)), words: w };
 }, linearCycles);
-const arithmeticMul = arithmetic((a, b, _n, bits) => ({ value: a * b, words: 2 * wordsOf(bits) }), quadraticCycles);
+const arithmeticMul = arithmetic((a, b, _n, bits) => ({ value: a * b, words: 2 * wordsFor(bits) }), quadraticCycles);
 const comparison = arithmetic((a, b) => ({
   value: BigInt(a === b ? PkaComparison.EQUAL : a > b ? PkaComparison.GREATER : PkaComparison.LESS), words: 1,
 }), linearCycles);
-const modularAdd = arithmetic((a, b, n, bits) => (n === 0n ? null : { value: mod(a + b, n), words: wordsOf(bits) }), linearCycles);
-const modularSub = arithmetic((a, b, n, bits) => (n === 0n ? null : { value: mod(a - b, n), words: wordsOf(bits) }), linearCycles);
+const modularAdd = arithmetic((a, b, n, bits) => (n === 0n ? null : { value: mod(a + b, n), words: wordsFor(bits) }), linearCycles);
+const modularSub = arithmetic((a, b, n, bits) => (n === 0n ? null : { value: mod(a - b, n), words: wordsFor(bits) }), linearCycles);
 const montgomeryMul = arithmetic((a, b, n, bits) => {
   const rInv = modInverse(montgomeryR(bits), n);
-  return rInv === null ? null : { value: mod(a * b * rInv, n), words: wordsOf(bits) };
+  return rInv === null ? null : { value: mod(a * b * rInv, n), words: wordsFor(bits) };
 }, quadraticCycles);
 
 const modularInversion: Operation = (ram) => {
