@@ -250,6 +250,144 @@ describe('usernet', () => {
     tcp.send(TCP_RST | TCP_ACK);
   });
 
+  it('answers a SYN to a closed loopback port with an acceptable RST', async () => {
+    const probe = createTcpServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const closedPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const { net, board } = setup();
+    const tcp = new BoardTcp(board, GATEWAY, closedPort, 50020);
+    tcp.syn();
+    const reset = (await waitFor(() => tcp.next(), 'RST')).tcp!;
+    expect(reset.flags).toBe(TCP_RST | TCP_ACK);
+    expect(reset.acknowledgment).toBe(tcp.sequence);
+    expect(net.openConnections).toBe(0);
+  });
+
+  it('delivers a host stream to a board that drops one segment in five (go-back and fast retransmit)', async () => {
+    const payload = Buffer.alloc(60_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7 + (i >> 8)) & 0xff;
+    const sockets: Socket[] = [];
+    const server = createTcpServer((socket) => { sockets.push(socket); socket.end(payload); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+    const { net, board, clock } = setup();
+    const tcp = new BoardTcp(board, GATEWAY, (server.address() as { port: number }).port, 50030);
+    tcp.syn(1000);
+    const synAck = (await waitFor(() => tcp.next(), 'SYN-ACK')).tcp!;
+    tcp.acknowledgment = seqAdd(synAck.sequence, 1);
+    tcp.ack();
+    let state = 99;
+    const random = (): number => { state = (Math.imul(state, 1103515245) + 12345) >>> 0; return state >>> 16; };
+    let retransmitted = 0;
+    for (let round = 0; round < 3000 && !tcp.peerFin; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      let got = false;
+      for (let r = tcp.next(); r; r = tcp.next()) {
+        got = true;
+        if (random() % 5 === 0) continue; // lost on the way to the board
+        const segment = r.tcp!;
+        if (segment.sequence === tcp.acknowledgment) {
+          tcp.received.push(...segment.payload);
+          tcp.acknowledgment = seqAdd(tcp.acknowledgment, segment.payload.length + (segment.flags & TCP_FIN ? 1 : 0));
+          if (segment.flags & TCP_FIN) tcp.peerFin = true;
+        } else if (segment.payload.length > 0) {
+          retransmitted++;
+        }
+        tcp.ack(); // in order or not: a board without reassembly ACKs what it has
+      }
+      if (!got) clock.advance(1);
+    }
+    expect(tcp.received.length).toBe(payload.length);
+    expect(tcp.peerFin).toBe(true);
+    expect(Buffer.from(tcp.received).equals(payload)).toBe(true);
+    expect(retransmitted).toBeGreaterThan(0);
+    tcp.fin();
+    await waitFor(() => { tcp.pump(); return net.openConnections === 0; }, 'cleanup');
+  });
+
+  it('reassembles board data sent out of order and duplicated', async () => {
+    const received: Buffer[] = [];
+    let ended = false;
+    const sockets: Socket[] = [];
+    const server = createTcpServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', (d) => received.push(d));
+      socket.on('end', () => { ended = true; socket.end(); });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+    const { board } = setup();
+    const tcp = new BoardTcp(board, GATEWAY, (server.address() as { port: number }).port, 50040);
+    tcp.syn();
+    const synAck = (await waitFor(() => tcp.next(), 'SYN-ACK')).tcp!;
+    tcp.acknowledgment = seqAdd(synAck.sequence, 1);
+    tcp.ack();
+    const data = Buffer.alloc(15_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+    const base = tcp.sequence;
+    const order = Array.from({ length: 30 }, (_, i) => i);
+    let state = 7;
+    for (let i = order.length - 1; i > 0; i--) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      const j = (state >>> 16) % (i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const index of [...order, 3, 17, 0]) {
+      tcp.send(TCP_ACK | TCP_PSH, data.subarray(index * 500, index * 500 + 500), { sequence: seqAdd(base, index * 500) });
+    }
+    tcp.sequence = seqAdd(base, data.length);
+    tcp.send(TCP_ACK | TCP_FIN, undefined, { sequence: tcp.sequence });
+    tcp.sequence = seqAdd(tcp.sequence, 1);
+    await waitFor(() => ended, 'end at the host');
+    expect(Buffer.concat(received).equals(data)).toBe(true);
+  });
+
+  it('waits on a zero window, probes it, and sends when the board opens it', async () => {
+    const sockets: Socket[] = [];
+    const server = createTcpServer((socket) => { sockets.push(socket); socket.write('queued data'); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+    const { board, clock } = setup();
+    const tcp = new BoardTcp(board, GATEWAY, (server.address() as { port: number }).port, 50050);
+    tcp.syn();
+    const synAck = (await waitFor(() => tcp.next(), 'SYN-ACK')).tcp!;
+    tcp.acknowledgment = seqAdd(synAck.sequence, 1);
+    tcp.send(TCP_ACK, undefined, { window: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(tcp.next()).toBeUndefined();
+    clock.advance(1.01);
+    const probe = tcp.next()!.tcp!;
+    expect(probe.payload.length).toBe(1);
+    tcp.send(TCP_ACK, undefined, { window: 0 }); // still closed: the probe byte is not accepted
+    tcp.send(TCP_ACK, undefined, { window: 4096 });
+    await waitFor(() => { tcp.pump(); return tcp.received.length === 11; }, 'data after the window opened');
+    expect(Buffer.from(tcp.received).toString()).toBe('queued data');
+    tcp.send(TCP_RST | TCP_ACK);
+  });
+
+  it('survives garbage segments on an established connection', async () => {
+    const { port } = await echoServer();
+    const { net, board } = setup({ verifyChecksums: false });
+    const tcp = new BoardTcp(board, GATEWAY, port, 50060);
+    tcp.syn();
+    const synAck = (await waitFor(() => tcp.next(), 'SYN-ACK')).tcp!;
+    tcp.acknowledgment = seqAdd(synAck.sequence, 1);
+    tcp.ack();
+    let state = 3;
+    const random = (): number => { state = (Math.imul(state, 1103515245) + 12345) >>> 0; return state >>> 16; };
+    for (let i = 0; i < 2000; i++) {
+      const flags = random() & 0x3f & ~TCP_RST;
+      const payload = new Uint8Array(random() % 64).fill(i & 0xff);
+      expect(() => tcp.send(flags, payload, {
+        sequence: random() % 2 ? seqAdd(tcp.sequence, (random() % 200) - 100) : (random() << 16) | random(),
+        acknowledgment: random() % 2 ? seqAdd(tcp.acknowledgment, (random() % 200) - 100) : (random() << 16) | random(),
+        window: random(),
+      })).not.toThrow();
+    }
+    expect(net.openConnections).toBeLessThanOrEqual(1);
+  });
+
   it('forwards a host TCP connection to the board (hostfwd) with data both ways and a half-close', async () => {
     const { net, board } = setup({ hostForwards: ['tcp:127.0.0.1:0-:1883'] });
     await net.ready();

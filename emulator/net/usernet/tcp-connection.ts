@@ -74,6 +74,8 @@ export class TcpConnection {
   /** After a timeout only one segment is in flight until an ACK advances (a minimal slow start). */
   private recovering = false;
   private probing = false;
+  /** After a fast retransmit: sndNxt at that moment; ACKs below it resend the next hole at once (RFC 6582). */
+  private recoverPoint: number | null = null;
 
   constructor(
     private readonly clock: NetClock,
@@ -168,6 +170,9 @@ export class TcpConnection {
         this.emit(TCP_RST, segment.acknowledgment);
         return;
       }
+      this.sndWnd = segment.window;
+      this.sndWl1 = segment.sequence;
+      this.sndWl2 = segment.acknowledgment;
       this.establish();
     }
     this.processAck(segment);
@@ -232,14 +237,31 @@ export class TcpConnection {
       this.recovering = false;
       this.probing = false;
       this.stopTimer();
+      if (this.recoverPoint !== null) {
+        if (seqLt(ack, this.recoverPoint)) this.retransmitFirst(); // partial ACK: the next segment was lost too
+        else this.recoverPoint = null;
+      }
     } else if (ack === this.sndUna && segment.payload.length === 0 && !(segment.flags & TCP_FIN)
       && segment.window === this.sndWnd && this.sndNxt !== this.sndUna) {
-      if (++this.duplicateAcks === 3) this.retransmitFirst();
+      if (++this.duplicateAcks === 3 && this.recoverPoint === null) {
+        this.recoverPoint = this.sndNxt;
+        this.retransmitFirst();
+      }
     }
     if (seqLt(this.sndWl1, segment.sequence) || (this.sndWl1 === segment.sequence && seqLe(this.sndWl2, ack))) {
       this.sndWnd = segment.window;
       this.sndWl1 = segment.sequence;
       this.sndWl2 = ack;
+    }
+    if (this.probing) {
+      if (this.sndWnd > 0) {
+        // The window opened: the probe byte was most likely discarded, so send it again in order.
+        this.probing = false;
+        this.sndNxt = this.sndUna;
+        this.stopTimer();
+      } else {
+        this.retries = 0; // the firmware answers the probes: it is alive, keep waiting
+      }
     }
     this.output();
   }
@@ -338,9 +360,8 @@ export class TcpConnection {
       }
       break;
     }
-    if (this.sendBuffer.length > seqDiff(this.sndNxt, this.sndUna) && this.sndWnd === 0 && this.sndNxt === this.sndUna) {
-      this.armTimer(); // persist: probe the zero window when it fires
-    }
+    if (this.sndNxt !== this.sndUna) this.armTimer();
+    else if (this.sendBuffer.length > 0 && this.sndWnd === 0) this.armTimer(); // persist: probe the zero window when it fires
   }
 
   private recoveringBlocks(inFlight: number): boolean {
@@ -349,7 +370,7 @@ export class TcpConnection {
 
   private retransmitFirst(): void {
     if (this.state !== 'established' || this.sndNxt === this.sndUna) return;
-    const size = Math.min(this.sendBuffer.length, this.peerMss);
+    const size = Math.min(this.sendBuffer.length, seqDiff(this.sndNxt, this.sndUna), this.peerMss);
     if (size > 0) this.emit(TCP_ACK | TCP_PSH, this.sndUna, this.sendBuffer.subarray(0, size));
     else if (this.finQueued && !this.finAcked) this.emit(TCP_FIN | TCP_ACK, this.sndUna);
   }
@@ -386,6 +407,7 @@ export class TcpConnection {
       // Go back to the first unacknowledged byte; what the firmware already holds it will ACK past.
       this.sndNxt = this.sndUna;
       this.recovering = true;
+      this.recoverPoint = null;
     }
     this.output();
   }

@@ -66,6 +66,8 @@ interface ProxiedTcp {
   guestPort: number;
   remoteIp: number;
   remotePort: number;
+  /** The firmware's SYN, kept until the host connect settles (to answer it with a RST if that fails). */
+  syn?: TcpSegment;
 }
 
 interface UdpFlow {
@@ -333,7 +335,7 @@ export class UserNet implements FramePort {
     const socket = connect({ host: target, port: syn.destinationPort, allowHalfOpen: true });
     socket.setNoDelay(true);
     const entry: ProxiedTcp = {
-      connection: null, socket, guestIp: ip.source, guestPort: syn.sourcePort, remoteIp: ip.destination, remotePort: syn.destinationPort,
+      connection: null, socket, guestIp: ip.source, guestPort: syn.sourcePort, remoteIp: ip.destination, remotePort: syn.destinationPort, syn,
     };
     this.tcp.set(key, entry);
     socket.once('connect', () => {
@@ -366,9 +368,7 @@ export class UserNet implements FramePort {
       if (!connection) {
         // Connect failed: the firmware gets a RST for its SYN, as if the port were closed.
         this.tcp.delete(key);
-        this.sendIp(entry.remoteIp, entry.guestIp, IP_PROTO_TCP, buildTcp(entry.remoteIp, entry.guestIp, {
-          sourcePort: entry.remotePort, destinationPort: entry.guestPort, sequence: 0, acknowledgment: 0, flags: TCP_RST, window: 0,
-        }));
+        if (entry.syn) this.resetFor({ source: entry.guestIp, destination: entry.remoteIp }, entry.syn);
         return;
       }
       // After an orderly end both ways the connection still owes the firmware its FIN (and may
@@ -398,7 +398,7 @@ export class UserNet implements FramePort {
     }, this.tuning, this.sequenceSeed, syn);
   }
 
-  private resetFor(ip: Ipv4Packet, segment: TcpSegment): void {
+  private resetFor(ip: { source: number; destination: number }, segment: TcpSegment): void {
     const length = segment.payload.length + (segment.flags & TCP_SYN ? 1 : 0) + (segment.flags & 0x01 ? 1 : 0);
     const fields = segment.flags & TCP_ACK
       ? { sequence: segment.acknowledgment, acknowledgment: 0, flags: TCP_RST }
