@@ -37,7 +37,7 @@ static uint32_t sub_word(uint32_t w)
            (uint32_t)sbox[(w >> 8) & 0xff] << 8 | sbox[w & 0xff];
 }
 
-static void aes128_expand(const uint8_t key[16], uint32_t round_keys[44])
+void aes128_expand_key(const uint8_t key[16], uint32_t round_keys[44])
 {
     build_sbox();
     for (unsigned i = 0; i < 4; i++) {
@@ -128,7 +128,7 @@ static void ghash_update(uint8_t state[16], const uint8_t hash_key[16], const ui
 void aes_gcm_init(struct aes_gcm *gcm, const uint8_t key[16])
 {
     memcpy(gcm->key, key, 16);
-    aes128_expand(key, gcm->round_keys);
+    aes128_expand_key(key, gcm->round_keys);
     uint8_t zero[16] = {0};
     aes128_encrypt_block(gcm->round_keys, zero, gcm->hash_key);
 }

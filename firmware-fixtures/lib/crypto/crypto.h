@@ -83,6 +83,7 @@ void aes_gcm_encrypt(const struct aes_gcm *gcm, const uint8_t nonce[12], const u
 int aes_gcm_decrypt(const struct aes_gcm *gcm, const uint8_t nonce[12], const uint8_t *aad, size_t aad_length,
                     uint8_t *data, size_t length, const uint8_t tag[16]);
 /* AES-128 single block (software path); used by tests of the GCM code. */
+void aes128_expand_key(const uint8_t key[16], uint32_t round_keys[44]);
 void aes128_encrypt_block(const uint32_t round_keys[44], const uint8_t in[16], uint8_t out[16]);
 
 /* Constant-time comparison: 0 when equal. */
