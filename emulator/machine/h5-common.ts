@@ -186,8 +186,9 @@ export function h5Machine(name: string, extra: PeripheralDescription[]): Machine
     name,
     externalInterrupts: 131,
     priorityBits: 4,
-    // RCC_CR resets with HSI on and HSIDIV = /2: SYSCLK = 64 MHz / 2.
-    resetFrequencyHz: 32_000_000,
+    // RCC_CR resets to 0x0000_0023: HSI on and ready, HSIDIV = /1, so SYSCLK = 64 MHz (ST's SVD reset
+    // value; HAL_RCC_DeInit also restores HSIDIV = 0 and SystemCoreClock = HSI_VALUE).
+    resetFrequencyHz: 64_000_000,
     memories: H5_MEMORIES,
     peripherals: [...H5_COMMON_PERIPHERALS, ...extra].sort((a, b) => a.base - b.base),
   };

@@ -15,7 +15,8 @@ export const ICACHE_REGISTERS: RegisterSpec[] = [
   { name: 'CR', offset: 0x00, reset: 0x0000_0004, fields: [
     bit('EN', 0), bit('CACHEINV', 1), bit('WAYSEL', 2), bit('HITMEN', 16), bit('MISSMEN', 17), bit('HITMRST', 18), bit('MISSMRST', 19),
   ] },
-  { name: 'SR', offset: 0x04, fields: [bit('BUSYF', 0, 'r'), bit('BSYENDF', 1, 'r'), bit('ERRF', 2, 'r')] },
+  // BUSYF out of reset: the cache invalidates itself after every reset.
+  { name: 'SR', offset: 0x04, reset: 0x0000_0001, fields: [bit('BUSYF', 0, 'r'), bit('BSYENDF', 1, 'r'), bit('ERRF', 2, 'r')] },
   { name: 'IER', offset: 0x08, fields: [bit('BSYENDIE', 1), bit('ERRIE', 2)] },
   { name: 'FCR', offset: 0x0c, fields: [bit('CBSYENDF', 1, 'w'), bit('CERRF', 2, 'w')] },
   { name: 'HMONR', offset: 0x10, access: 'r' },
@@ -30,7 +31,7 @@ export const DCACHE_REGISTERS: RegisterSpec[] = [
     bit('RHITMRST', 18), bit('RMISSMRST', 19), bit('WHITMEN', 20), bit('WMISSMEN', 21), bit('WHITMRST', 22), bit('WMISSMRST', 23),
     bit('HBURST', 31),
   ] },
-  { name: 'SR', offset: 0x04, fields: [bit('BUSYF', 0, 'r'), bit('BSYENDF', 1, 'r'), bit('ERRF', 2, 'r'), bit('BUSYCMDF', 3, 'r'), bit('CMDENDF', 4, 'r')] },
+  { name: 'SR', offset: 0x04, reset: 0x0000_0001, fields: [bit('BUSYF', 0, 'r'), bit('BSYENDF', 1, 'r'), bit('ERRF', 2, 'r'), bit('BUSYCMDF', 3, 'r'), bit('CMDENDF', 4, 'r')] },
   { name: 'IER', offset: 0x08, fields: [bit('BSYENDIE', 1), bit('ERRIE', 2), bit('CMDENDIE', 4)] },
   { name: 'FCR', offset: 0x0c, fields: [bit('CBSYENDF', 1, 'w'), bit('CERRF', 2, 'w'), bit('CCMDENDF', 4, 'w')] },
   { name: 'RHMONR', offset: 0x10, access: 'r' },
@@ -62,6 +63,15 @@ abstract class Cache extends RegisterPeripheral {
         this.updateIrq();
       },
     });
+    this.finishResetInvalidation();
+  }
+
+  private finishResetInvalidation(): void {
+    this.pending.push(this.ctx.clock.afterSeconds(MAINTENANCE_TIME, () => {
+      this.regs.setBits('SR', BUSYF, false);
+      this.regs.setBits('SR', BSYENDF);
+      this.updateIrq();
+    }, `${this.name} reset invalidation`));
   }
 
   /** Sets `busy` now and swaps it for `done` after the maintenance time. */
@@ -86,6 +96,7 @@ abstract class Cache extends RegisterPeripheral {
   protected override onReset(): void {
     for (const event of this.pending.splice(0)) event.cancel();
     this.irq.set(false);
+    this.finishResetInvalidation();
   }
 }
 

@@ -19,18 +19,18 @@ export const DBGMCU_REGISTERS: RegisterSpec[] = [
   { name: 'APB2FZR', offset: 0x10 },
   { name: 'APB3FZR', offset: 0x14 },
   { name: 'AHB1FZR', offset: 0x20 },
-  // Access port 0 (system) and 1 (debug) present and usable: an Open device with no lock.
-  { name: 'SR', offset: 0xfc, reset: 0x0003_0003, access: 'r' },
+  // Reset value as ST's SVD gives it (access ports present, debug open).
+  { name: 'SR', offset: 0xfc, reset: 0x0001_0003, access: 'r' },
   { name: 'DBG_AUTH_HOST', offset: 0x100, access: 'w' },
   { name: 'DBG_AUTH_DEV', offset: 0x104, access: 'r' },
   { name: 'DBG_AUTH_ACK', offset: 0x108 },
-  // CoreSight peripheral and component IDs: JEP106 code 0x20 (STMicroelectronics), part 0x484.
+  // CoreSight identification registers, values of ST's SVD.
   { name: 'PIDR4', offset: 0xfd0, access: 'r' },
   { name: 'PIDR5', offset: 0xfd4, access: 'r' },
   { name: 'PIDR6', offset: 0xfd8, access: 'r' },
   { name: 'PIDR7', offset: 0xfdc, access: 'r' },
-  { name: 'PIDR0', offset: 0xfe0, reset: 0x84, access: 'r' },
-  { name: 'PIDR1', offset: 0xfe4, reset: 0x04, access: 'r' },
+  { name: 'PIDR0', offset: 0xfe0, access: 'r' },
+  { name: 'PIDR1', offset: 0xfe4, access: 'r' },
   { name: 'PIDR2', offset: 0xfe8, reset: 0x0a, access: 'r' },
   { name: 'PIDR3', offset: 0xfec, access: 'r' },
   { name: 'CIDR0', offset: 0xff0, reset: 0x0d, access: 'r' },

@@ -74,8 +74,8 @@ export const FLASH_REGISTERS: RegisterSpec[] = [
   { name: 'NSCCR', offset: 0x30, fields: clearFields() },
   { name: 'SECCCR', offset: 0x34, fields: clearFields() },
   { name: 'PRIVCFGR', offset: 0x3c, modelled: false },
-  { name: 'NSOBKCFGR', offset: 0x40, modelled: false },
-  { name: 'SECOBKCFGR', offset: 0x44, modelled: false },
+  { name: 'NSOBKCFGR', offset: 0x40, reset: 0x01ff_0000, modelled: false },
+  { name: 'SECOBKCFGR', offset: 0x44, reset: 0x01ff_0000, modelled: false },
   { name: 'HDPEXTR', offset: 0x48, modelled: false },
   ...OPTION_PAIRS.flatMap(([name, offset, reset, fields]): RegisterSpec[] => [
     { name: `${name}_CUR`, offset, reset, access: 'r', fields: fields?.map((f) => ({ ...f, access: 'r' as const })) },

@@ -58,8 +58,8 @@ function pllRegisters(n: 1 | 2 | 3, cfgOffset: number, divOffset: number): Regis
 const READY_NAMES = ['LSIRDY', 'LSERDY', 'CSIRDY', 'HSIRDY', 'HSERDY', 'HSI48RDY', 'PLL1RDY', 'PLL2RDY', 'PLL3RDY'];
 
 export const RCC_REGISTERS: RegisterSpec[] = [
-  // HSI on and ready, divided by 2 (HSIDIV = 01, HSIDIVF = 1): SYSCLK = 32 MHz out of reset.
-  { name: 'CR', offset: 0x00, reset: 0x0000_002b, fields: [
+  // HSI on and ready, undivided (HSIDIV = 00, HSIDIVF = 1): SYSCLK = 64 MHz out of reset.
+  { name: 'CR', offset: 0x00, reset: 0x0000_0023, fields: [
     bit('HSION', 0), bit('HSIRDY', 1, 'r'), bit('HSIKERON', 2), bits('HSIDIV', 3, 2), bit('HSIDIVF', 5, 'r'),
     bit('CSION', 8), bit('CSIRDY', 9, 'r'), bit('CSIKERON', 10), bit('HSI48ON', 12), bit('HSI48RDY', 13, 'r'),
     bit('HSEON', 16), bit('HSERDY', 17, 'r'), bit('HSEBYP', 18), bit('HSECSSON', 19, 'w1s'), bit('HSEEXT', 20),

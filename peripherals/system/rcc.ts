@@ -77,7 +77,7 @@ export class Rcc extends RegisterPeripheral implements ClockQuery {
   private switchEvent: ScheduledEvent | undefined;
   private dividerEvent: ScheduledEvent | undefined;
   /** HSIDIV in effect (a new divider applies once HSIDIVF sets again). */
-  private hsiDivider = 1;
+  private hsiDivider = 0;
   private lastSnapshot = '';
   private readonly irq: IrqLine;
   private readonly backupWriteEnable: Signal;
@@ -236,7 +236,7 @@ export class Rcc extends RegisterPeripheral implements ClockQuery {
     this.dividerEvent?.cancel();
     this.switchEvent = undefined;
     this.dividerEvent = undefined;
-    this.hsiDivider = 1;
+    this.hsiDivider = 0;
     this.irq.set(false);
     this.clockChanged();
   }
@@ -329,7 +329,10 @@ export class Rcc extends RegisterPeripheral implements ClockQuery {
 
   private controlWritten(value: number, previous: number): void {
     this.protectActiveSources();
-    if (((value ^ previous) >>> 3) & 3) {
+    if ((((value ^ previous) >>> 3) & 3) && this.hsiFeedsRunningPll(previous)) {
+      // HSIDIV cannot change under a running PLL that HSI feeds: the new value is ignored.
+      this.regs.setField('CR', 'HSIDIV', (previous >>> 3) & 3);
+    } else if (((value ^ previous) >>> 3) & 3) {
       // A new HSI divider: HSIDIVF drops until the divider has switched.
       this.regs.setBits('CR', 1 << 5, false);
       this.dividerEvent?.cancel();
@@ -341,6 +344,10 @@ export class Rcc extends RegisterPeripheral implements ClockQuery {
       }, 'RCC HSIDIVF');
     }
     this.updateOscillators();
+  }
+
+  private hsiFeedsRunningPll(control: number): boolean {
+    return ([1, 2, 3] as const).some((n) => (control & (1 << (22 + 2 * n))) !== 0 && this.regs.field(`PLL${n}CFGR`, `PLL${n}SRC`) === 1);
   }
 
   private backupControlWritten(value: number, previous: number): void {

@@ -72,7 +72,7 @@ describe.each([['stm32h563', stm32h563], ['stm32h573', stm32h573]] as const)('%s
     expect(view.getUint16(ref.constants.FLASHSIZE_BASE! - info.base, true)).toBe(0x0800);
     expect(view.getUint16(ref.constants.PACKAGE_BASE! - info.base, true)).toBe(4);
     expect(view.getUint32(ref.constants.UID_BASE! - info.base, true)).not.toBe(0xffffffff);
-    expect(machine.resetFrequencyHz).toBe(32_000_000);
+    expect(machine.resetFrequencyHz).toBe(64_000_000);
     expect(machine.externalInterrupts).toBe(131);
   });
 

@@ -20,7 +20,7 @@ const PWR = 0x4402_0800;
 const FLASH = 0x4002_2000;
 
 function bench(options: Record<string, unknown> = {}) {
-  const b = new ModelBench({ frequencyHz: 32_000_000, options });
+  const b = new ModelBench({ frequencyHz: 64_000_000, options });
   const rcc = b.attach(new Rcc(b.context('RCC')), RCC);
   const pwr = b.attach(new Pwr(b.context('PWR')), PWR);
   const flash = b.attach(new Flash(b.context('FLASH')), FLASH);
@@ -52,13 +52,15 @@ describe('register tables agree with the CMSIS header', () => {
 });
 
 describe('RCC', () => {
-  it('resets to HSI/2 = 32 MHz with the documented reset values', () => {
+  it('resets to HSI = 64 MHz with the documented reset values', () => {
     const { b, rcc } = bench();
-    expect(b.read32(RCC + 0x00)).toBe(0x0000_002b);
+    expect(b.read32(RCC + 0x00)).toBe(0x0000_0023);
+    expect(b.read32(RCC + 0xb0)).toBe(0xf13a_d103);
+    expect(b.read32(RCC + 0xc4)).toBe(0xdffe_c9ff);
     expect(b.read32(RCC + 0x34)).toBe(0x0101_0280);
     expect(b.read32(RCC + 0x88)).toBe(0xd000_0100);
-    expect(rcc.snapshot()).toEqual({ sysclk: 32e6, hclk: 32e6, pclk1: 32e6, pclk2: 32e6, pclk3: 32e6 });
-    expect(rcc.kernelFrequency('USART3')).toBe(32e6);
+    expect(rcc.snapshot()).toEqual({ sysclk: 64e6, hclk: 64e6, pclk1: 64e6, pclk2: 64e6, pclk3: 64e6 });
+    expect(rcc.kernelFrequency('USART3')).toBe(64e6);
     expect(rcc.kernelFrequency('RNG')).toBe(0);
     expect(rcc.isClockEnabled('USART3')).toBe(false);
     expect(rcc.isClockEnabled('FLASH')).toBe(true);
@@ -114,8 +116,9 @@ describe('RCC', () => {
     b.write32(RCC, b.read32(RCC) | (1 << 12));
     b.pollUntil(() => (b.read32(RCC) & (1 << 13)) !== 0);
     expect(rcc.kernelFrequency('RNG')).toBe(48e6);
+    b.write32(RCC + 0x20, 4 << 4); // PPRE1 = /2
     b.write32(RCC + 0xd8, 3 << 6); // USART3SEL = HSI
-    expect(rcc.kernelFrequency('USART3')).toBe(32e6);
+    expect(rcc.kernelFrequency('USART3')).toBe(64e6);
     b.write32(RCC + 0xd8, 0);
     expect(rcc.kernelFrequency('USART3')).toBe(32e6);
     b.write32(RCC, b.read32(RCC) | (1 << 8));
@@ -144,10 +147,11 @@ describe('RCC', () => {
 
   it('switches SYSCLK to HSE after HSERDY and reports SWS = 2; HSIDIV change goes through HSIDIVF', () => {
     const { b, rcc } = bench({ hseHz: 25_000_000 });
-    b.write32(RCC, b.read32(RCC) & ~(3 << 3)); // HSIDIV = /1
+    b.write32(RCC, b.read32(RCC) | (1 << 3)); // HSIDIV = /2
     expect(b.read32(RCC) & (1 << 5)).toBe(0);
-    b.pollUntil(() => (b.read32(RCC) & (1 << 5)) !== 0, 1000, 1);
     expect(b.clock.frequencyHz).toBe(64e6);
+    b.pollUntil(() => (b.read32(RCC) & (1 << 5)) !== 0, 1000, 1);
+    expect(b.clock.frequencyHz).toBe(32e6);
     b.write32(RCC, b.read32(RCC) | (1 << 16));
     b.write32(RCC + 0x1c, 2);
     b.pollUntil(() => ((b.read32(RCC + 0x1c) >>> 3) & 3) === 2);
@@ -169,10 +173,10 @@ describe('RCC', () => {
 });
 
 describe('PWR', () => {
-  it('reports scale 3 ready at reset and LDO supply', () => {
+  it('reports scale 3 ready at reset', () => {
     const { b } = bench();
     expect(b.read32(PWR + 0x14)).toBe(0x2008);
-    expect(b.read32(PWR + 0x30)).toBe(0x100);
+    expect(b.read32(PWR + 0x00)).toBe(0x0c);
   });
 });
 
@@ -223,6 +227,9 @@ describe('caches, DBGMCU, backup SRAM and the named stub', () => {
     const b = new ModelBench();
     b.attach(new Icache(b.context('ICACHE')), 0x4003_0400);
     expect(b.read32(0x4003_0400)).toBe(4);
+    expect(b.read32(0x4003_0404)).toBe(1);
+    b.pollUntil(() => b.read32(0x4003_0404) === 2);
+    b.write32(0x4003_040c, 2);
     b.write32(0x4003_0400, 4 | 2);
     expect(b.read32(0x4003_0404) & 1).toBe(1);
     b.pollUntil(() => (b.read32(0x4003_0404) & 2) !== 0);
