@@ -1,6 +1,7 @@
 // PKA modular exponentiation (normal, fast, protected), RSA CRT and the arithmetic operations,
 // checked against raw RSA done by OpenSSL (rsa_padding_mode:none) and against known values.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { PkaDriver, OPERRF } from './pka-driver.js';
 import { OpenSsl } from './pka-openssl.js';
 import { PkaComparison, PkaMode, PkaStatus, Ram } from '../../peripherals/crypto/pka-ram-layout.js';
@@ -52,6 +53,18 @@ describe('PKA RSA against OpenSSL', () => {
     const montgomery = driver.result(Ram.MODULAR_EXP.OUT_MONTGOMERY_PARAM, SIZE);
     expect(montgomery).toBeGreaterThan(0n);
     expect(modExp(PkaMode.MODULAR_EXP_FAST, s, key.e, 4, key.n, montgomery)).toBe(m);
+  });
+
+  it('recovers the PSS encoding of an OpenSSL RSA-PSS signature (the TLS 1.3 CertificateVerify check)', () => {
+    const digest = createHash('sha256').update('TLS 1.3 server CertificateVerify').digest();
+    openssl.write('digest.bin', digest);
+    const signature = openssl.ok(['pkeyutl', '-sign', '-inkey', key.pem, '-in', 'digest.bin', '-pkeyopt', 'digest:sha256',
+      '-pkeyopt', 'rsa_padding_mode:pss', '-pkeyopt', 'rsa_pss_saltlen:32']);
+    const em = modExp(PkaMode.MODULAR_EXP, BigInt(`0x${signature.toString('hex')}`), key.e, 4, key.n);
+    expect(pssVerify(Buffer.from(em.toString(16).padStart(SIZE * 2, '0'), 'hex'), digest, RSA_BITS - 1)).toBe(true);
+    const tampered = Buffer.from(digest);
+    tampered[0]! ^= 1;
+    expect(pssVerify(Buffer.from(em.toString(16).padStart(SIZE * 2, '0'), 'hex'), tampered, RSA_BITS - 1)).toBe(false);
   });
 
   it('signs like OpenSSL: m^d mod n with the private exponent', () => {
@@ -171,3 +184,24 @@ describe('PKA arithmetic on known values', () => {
     expect(out(4)).toBe((A * B) % N);
   });
 });
+
+/** EMSA-PSS-VERIFY (RFC 8017 §9.1.2) with SHA-256 and MGF1-SHA-256. */
+function pssVerify(em: Buffer, mHash: Uint8Array, emBits: number): boolean {
+  const hLen = 32;
+  if (em[em.length - 1] !== 0xbc) return false;
+  const maskedDb = em.subarray(0, em.length - hLen - 1);
+  const h = em.subarray(em.length - hLen - 1, em.length - 1);
+  const mask = Buffer.alloc(maskedDb.length);
+  for (let counter = 0, filled = 0; filled < mask.length; counter++) {
+    const block = createHash('sha256').update(h).update(Buffer.from([counter >>> 24, counter >>> 16 & 0xff, counter >>> 8 & 0xff, counter & 0xff])).digest();
+    block.copy(mask, filled);
+    filled += block.length;
+  }
+  const db = Buffer.from(maskedDb.map((b, i) => b ^ mask[i]!));
+  db[0]! &= 0xff >>> (8 * em.length - emBits);
+  const one = db.indexOf(1);
+  if (one < 0 || db.subarray(0, one).some((b) => b !== 0)) return false;
+  const salt = db.subarray(one + 1);
+  const hPrime = createHash('sha256').update(Buffer.alloc(8)).update(mHash).update(salt).digest();
+  return hPrime.equals(h);
+}
