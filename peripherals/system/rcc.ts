@@ -59,7 +59,6 @@ const BUS_DISABLE_BIT: Record<Bus, number> = { AHB1: 16, AHB2: 17, AHB4: 19, APB
 /** Blocks without an enable bit, by the bus they sit on (RM0481 §2 memory map). */
 const ALWAYS_CLOCKED: Record<string, 'AHB' | 'APB1' | 'APB2' | 'APB3'> = {
   RCC: 'AHB', PWR: 'AHB', EXTI: 'AHB', DBGMCU: 'AHB', ICACHE: 'AHB', IWDG: 'APB1',
-  OTFDEC1: 'AHB', AES: 'AHB', SAES: 'AHB',
 };
 
 export interface ClockSnapshot {
