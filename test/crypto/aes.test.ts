@@ -1,3 +1,4 @@
+import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ModelBench } from '../helpers/model-bench.js';
 import { AesModel } from '../../peripherals/crypto/aes.js';
@@ -92,6 +93,65 @@ describe('AES-GCM against published vectors', () => {
     const r = hal.gcm(new Uint8Array(16), new Uint8Array(12), new Uint8Array(0), new Uint8Array(16), 2, false);
     expect(hex(r.data)).toBe('0388dace60b6a392f328c2b971b2fe78');
     expect(hex(r.tag)).toBe('ab6e47d42cec13bdf53a67b21257bddf');
+  });
+});
+
+describe('AES-GCM driven like firmware-fixtures/lib/crypto/aes-peripheral.c, against OpenSSL (node:crypto)', () => {
+  it.each([[0, 0], [13, 0], [20, 60], [16, 16], [1, 1], [33, 100], [7, 31]])('AAD %i bytes, payload %i bytes', (aadLength, length) => {
+    const { hal, bench } = setup();
+    const key = bytes(16, aadLength), nonce = bytes(12, length), aad = bytes(aadLength, 3), data = bytes(length, 4);
+    const le = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+    const waitCcf = () => { bench.pollUntil(() => (hal.reg(0x304) & 1) === 1, 100_000, 2); hal.set(0x308, 1); };
+    const run = (decrypt: boolean, input: Uint8Array) => {
+      hal.set(0x00, 0);
+      hal.set(0x00, (3 << 5) | (2 << 1) | (decrypt ? 2 << 3 : 0));
+      for (let i = 0; i < 4; i++) {
+        hal.set(0x10 + (3 - i) * 4, new DataView(key.buffer).getUint32(4 * i));
+        if (i < 3) hal.set(0x20 + (3 - i) * 4, new DataView(nonce.buffer).getUint32(4 * i));
+      }
+      hal.set(0x20, 2);
+      hal.modify(0x00, 0, 1);
+      waitCcf();
+      const phase = (ph: number) => hal.modify(0x00, 3 << 13, ph << 13);
+      phase(1);
+      hal.modify(0x00, 0, 1);
+      for (let off = 0; off < aad.length; off += 16) {
+        const block = new Uint8Array(16);
+        block.set(aad.subarray(off, off + 16));
+        for (let i = 0; i < 4; i++) hal.set(0x08, le(block, 4 * i));
+        waitCcf();
+      }
+      phase(2);
+      hal.modify(0x00, 0, 1);
+      const out = new Uint8Array(input.length);
+      for (let off = 0; off < input.length; off += 16) {
+        const take = Math.min(16, input.length - off);
+        if (take < 16) hal.modify(0x00, 0xf << 20, (16 - take) << 20);
+        const block = new Uint8Array(16);
+        block.set(input.subarray(off, off + take));
+        for (let i = 0; i < 4; i++) hal.set(0x08, le(block, 4 * i));
+        waitCcf();
+        const result = new Uint8Array(16);
+        for (let i = 0; i < 4; i++) new DataView(result.buffer).setUint32(4 * i, hal.reg(0x0c), true);
+        out.set(result.subarray(0, take), off);
+      }
+      phase(3);
+      for (const w of [0, aad.length * 8, 0, input.length * 8]) hal.set(0x08, w);
+      waitCcf();
+      const tag = new Uint8Array(16);
+      for (let i = 0; i < 4; i++) new DataView(tag.buffer).setUint32(4 * i, hal.reg(0x0c), true);
+      hal.modify(0x00, 1, 0);
+      return { out, tag };
+    };
+    const cipher = createCipheriv('aes-128-gcm', key, nonce);
+    cipher.setAAD(aad);
+    const expected = Buffer.concat([cipher.update(data), cipher.final()]);
+    const enc = run(false, data);
+    expect(hex(enc.out)).toBe(expected.toString('hex'));
+    expect(hex(enc.tag)).toBe(cipher.getAuthTag().toString('hex'));
+    const dec = run(true, enc.out);
+    expect(hex(dec.out)).toBe(hex(data));
+    expect(hex(dec.tag)).toBe(hex(enc.tag));
   });
 });
 

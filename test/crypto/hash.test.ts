@@ -126,6 +126,49 @@ describe('HASH flags, timing and interrupts', () => {
   });
 });
 
+describe('HASH interrupt-driven feeding (HAL_HASH_Start_IT and HASH_WriteData_IT)', () => {
+  it.each([0, 3, 64, 65, 200, 1027])('SHA-256 of %i bytes fed by NBWE-sized chunks on DINIS interrupts', (length) => {
+    const { hal, bench } = setup();
+    const data = message(length, 5);
+    const words = Array.from(new Uint32Array(Uint8Array.from({ length: Math.ceil(length / 4) * 4 }, (_, i) => data[i] ?? 0).buffer));
+    let sent = 0;
+    let digest: string | null = null;
+    // HASH_WriteData_IT: NBWE words while more than that remain (then poll DINIS), else the rest and DCAL.
+    const writeDataIt = (): void => {
+      const chunk = (hal.reg(0x24) >>> 16) & 0x1f;
+      if (sent + chunk < words.length) {
+        for (let i = 0; i < chunk; i++) hal.set(0x04, words[sent++]!);
+        hal.waitFlag(1, true, 10_000);
+      } else {
+        while (sent < words.length) hal.set(0x04, words[sent++]!);
+        if (hal.reg(0x20) & 1) {
+          hal.modify(0x08, 0, 1 << 8);
+          hal.waitFlag(2, true, 10_000);
+        }
+      }
+    };
+    const irqHandler = (): void => {
+      const sr = hal.reg(0x24);
+      if (sr & 2) {
+        digest = hex(hal.digest('sha256'));
+        hal.modify(0x20, 3, 0);
+      }
+      if (sr & 1 && !(sr & 2) && hal.reg(0x20) & 1) writeDataIt();
+    };
+    hal.init('sha256');
+    hal.modify(0x00, 1 << 6, 0);
+    hal.modify(0x00, 0, 1 << 2);
+    hal.modify(0x08, 0x1f, 8 * (length % 4));
+    hal.modify(0x20, 0, 3);
+    writeDataIt();
+    for (let spins = 0; digest === null && spins < 100_000; spins++) {
+      if (bench.irqLevel('HASH')) irqHandler();
+      else bench.runCycles(4);
+    }
+    expect(digest).toBe(opensslDigest('sha256', data));
+  });
+});
+
 describe('HASH context swap through CSR registers', () => {
   it.each(['sha256', 'sha512', 'sha1'] as AlgoName[])('%s: suspend, hash something else, resume gives the same digest', (algo) => {
     const { hal } = setup();
