@@ -167,7 +167,7 @@ export function formatDescriptor(side: 'tx' | 'rx', address: number, words: read
   const [d0 = 0, d1 = 0, d2 = 0, d3 = 0] = words;
   const head = `${side.toUpperCase()} desc @${hex(address)} [${words.map(hex).join(' ')}]`;
   const own = d3 & TDES3_OWN ? 'OWN=DMA' : 'OWN=CPU';
-  if (d3 & TDES3_CTXT) return `${head} ${own} context${side === 'tx' ? ` VT=0x${(d3 & 0xffff).toString(16)} VLTV=${(d3 >>> 16) & 1}` : ''}`;
+  if (d3 & TDES3_CTXT && (side === 'tx' || writeBack)) return `${head} ${own} context${side === 'tx' ? ` VT=0x${(d3 & 0xffff).toString(16)} VLTV=${(d3 >>> 16) & 1}` : ''}`;
   if (side === 'tx') {
     if (!writeBack) {
       return `${head} ${own} ${flags(d3, [[29, 'FD'], [28, 'LD']])} B1=${hex(d0)}+${d2 & TDES2_B1L} B2=${hex(d1)}+${(d2 & TDES2_B2L) >>> 16} FL=${d3 & TDES3_FL} CIC=${(d3 >>> 16) & 3} CPC=${(d3 >>> 26) & 3}${d2 & TDES2_IOC ? ' IOC' : ''}`;

@@ -122,10 +122,20 @@ export class EthernetMac implements Peripheral {
     // All MAC, MTL and DMA registers and logic go back to reset; the PHY is a separate chip.
     this.resetLogic();
     this.regs.setBits('DMAMR', 1);
-    this.softwareReset = this.ctx.clock.afterSeconds(SOFTWARE_RESET_SECONDS, () => {
-      this.softwareReset = undefined;
-      this.regs.setBits('DMAMR', 1, false);
-    }, 'ETH software reset');
+    this.softwareReset = this.ctx.clock.afterSeconds(SOFTWARE_RESET_SECONDS, () => this.finishSoftwareReset(), 'ETH software reset');
+  }
+
+  // On silicon the reset needs the MAC's TX and RX clocks: with RCC ETHTXEN/ETHRXEN off, SWR never
+  // clears and the HAL times out after 500 ms. The model keeps SWR set and checks again every 1 ms.
+  private finishSoftwareReset(): void {
+    const clocks = this.ctx.clocks;
+    if (!clocks.isClockEnabled('ETHTX') || !clocks.isClockEnabled('ETHRX')) {
+      this.ctx.log.guestError('DMAMR.SWR cannot complete: the MAC TX/RX clocks are off (RCC AHB1ENR ETHTXEN/ETHRXEN)', { register: 'DMAMR', field: 'SWR' });
+      this.softwareReset = this.ctx.clock.afterSeconds(0.001, () => this.finishSoftwareReset(), 'ETH software reset');
+      return;
+    }
+    this.softwareReset = undefined;
+    this.regs.setBits('DMAMR', 1, false);
   }
 
   private resetLogic(): void {
@@ -136,8 +146,16 @@ export class EthernetMac implements Peripheral {
     this.updateIrq();
   }
 
-  read(offset: number, size: AccessSize): number { return this.regs.read(offset, size); }
-  write(offset: number, size: AccessSize, value: number): void { this.regs.write(offset, size, value); }
+  // With its bus clock off (RCC AHB1ENR.ETHEN) the block reads as zero and ignores writes.
+  read(offset: number, size: AccessSize): number {
+    if (!this.ctx.clocks.isClockEnabled(this.name)) return 0;
+    return this.regs.read(offset, size);
+  }
+
+  write(offset: number, size: AccessSize, value: number): void {
+    if (!this.ctx.clocks.isClockEnabled(this.name)) return;
+    this.regs.write(offset, size, value);
+  }
   peek(offset: number, size: AccessSize): number { return this.regs.peek(offset, size); }
 
   reset(): void {
