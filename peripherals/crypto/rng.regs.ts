@@ -11,7 +11,8 @@ export const RNG_CR = {
 export const RNG_SR = { DRDY: 1 << 0, CECS: 1 << 1, SECS: 1 << 2, CEIS: 1 << 5, SEIS: 1 << 6 } as const;
 
 export const RNG_REGISTERS: RegisterSpec[] = [
-  // Reset values of CR/NSCR/HTCR as RM0481 lists them; the HAL overwrites all three with the NIST values.
+  // Reset values of CR/NSCR/HTCR from our reading of RM0481 (not checked on silicon); the HAL and
+  // our fixtures overwrite all three with the NIST values before use.
   { name: 'CR', offset: 0x00, reset: 0x0080_0d00, fields: [
     { name: 'RNGEN', bit: 2 },
     { name: 'IE', bit: 3 },

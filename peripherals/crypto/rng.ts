@@ -12,10 +12,11 @@ import type { ScheduledEvent } from '../../emulator/time/virtual-clock.js';
 import { RNG_CR, RNG_REGISTERS, RNG_SIZE, RNG_SR } from './rng.regs.js';
 import { bytesToWord } from './data-swap.js';
 
-/** RNG kernel clocks from RNGEN to the first 128-bit block (approximation of RM0481 §33.4 timing). */
-const STARTUP_RNG_CLOCKS = 412;
-/** RNG kernel clocks per further 128-bit block. */
-const BLOCK_RNG_CLOCKS = 216;
+/** A 128-bit block takes 256 RNG clocks but at least 412 AHB clocks (the figures ST gives for this RNG generation). */
+const BLOCK_RNG_CLOCKS = 256;
+const BLOCK_MIN_HCLK_CYCLES = 412;
+/** The first block after enable or a conditioning reset also runs the start-up health tests: two blocks' time (approximate). */
+const STARTUP_BLOCKS = 2;
 /** Conditioning reset: 2 AHB clocks plus a few RNG clocks after CONDRST is cleared. */
 const CONDRST_RNG_CLOCKS = 8;
 
@@ -100,7 +101,7 @@ export class RngModel extends RegisterPeripheral {
       this.regs.setBits('SR', RNG_SR.DRDY, false);
     }
     this.checkClock();
-    this.schedule(STARTUP_RNG_CLOCKS);
+    this.schedule(STARTUP_BLOCKS);
     this.updateIrq();
   }
 
@@ -110,7 +111,7 @@ export class RngModel extends RegisterPeripheral {
     this.seedFaultPersistent = false;
     this.regs.setBits('SR', RNG_SR.SECS, false);
     this.checkClock();
-    this.schedule(STARTUP_RNG_CLOCKS);
+    this.schedule(STARTUP_BLOCKS);
     this.updateIrq();
   }
 
@@ -137,7 +138,7 @@ export class RngModel extends RegisterPeripheral {
       this.cancelGeneration();
     } else if (!error && was) {
       this.regs.setBits('SR', RNG_SR.CECS, false);
-      this.schedule(STARTUP_RNG_CLOCKS);
+      this.schedule(STARTUP_BLOCKS);
     }
     this.updateIrq();
   }
@@ -148,9 +149,10 @@ export class RngModel extends RegisterPeripheral {
     return (cr & RNG_CR.RNGEN) !== 0 && !(cr & RNG_CR.CONDRST) && !(sr & (RNG_SR.SECS | RNG_SR.CECS)) && this.rngHz() > 0;
   }
 
-  private schedule(rngClocks: number): void {
+  private schedule(blocks: number): void {
     if (this.generation || this.fifo.length > 0 || !this.canGenerate()) return;
-    const cycles = Math.ceil((rngClocks * this.ctx.clock.frequencyHz) / this.rngHz());
+    const perBlock = Math.max(BLOCK_MIN_HCLK_CYCLES, (BLOCK_RNG_CLOCKS * this.ctx.clock.frequencyHz) / this.rngHz());
+    const cycles = Math.ceil(blocks * perBlock);
     this.generation = this.ctx.clock.afterCycles(cycles, () => {
       this.generation = null;
       if (!this.canGenerate()) return;
@@ -181,7 +183,7 @@ export class RngModel extends RegisterPeripheral {
     this.fifo.shift();
     if (this.fifo.length === 0) {
       this.regs.setBits('SR', RNG_SR.DRDY, false);
-      this.schedule(BLOCK_RNG_CLOCKS);
+      this.schedule(1);
     }
     this.updateIrq();
   }
