@@ -190,6 +190,24 @@ export function buildIpv4(source: number, destination: number, protocol: number,
   return packet;
 }
 
+/** Splits a datagram into IPv4 fragments that fit `mtu` (RFC 791); one packet when it already fits. */
+export function buildIpv4Fragments(source: number, destination: number, protocol: number, payload: Uint8Array, identification: number, mtu = 1500): Uint8Array[] {
+  if (payload.length + 20 <= mtu) return [buildIpv4(source, destination, protocol, payload, identification)];
+  const chunk = Math.max(8, Math.floor((mtu - 20) / 8) * 8);
+  const fragments: Uint8Array[] = [];
+  for (let offset = 0; offset < payload.length; offset += chunk) {
+    const part = payload.subarray(offset, offset + chunk);
+    const packet = buildIpv4(source, destination, protocol, part, identification);
+    const view = new DataView(packet.buffer);
+    const more = offset + chunk < payload.length ? 0x2000 : 0;
+    view.setUint16(6, more | (offset / 8));
+    view.setUint16(10, 0);
+    view.setUint16(10, checksum(packet.subarray(0, 20)));
+    fragments.push(packet);
+  }
+  return fragments;
+}
+
 export interface UdpDatagram {
   sourcePort: number;
   destinationPort: number;

@@ -216,6 +216,20 @@ describe('usernet', () => {
     expect(reply.ip!.source).toBe(GATEWAY);
   });
 
+  it('fragments a UDP answer larger than the MTU on its way to the board', async () => {
+    const server = createSocket('udp4');
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
+    cleanups.push(() => server.close());
+    server.on('message', (_message, from) => server.send(Buffer.alloc(3000, 0x5a), from.port, from.address));
+    const { board } = setup();
+    board.sendUdp(GATEWAY, 40500, server.address().port, Buffer.from('big?'));
+    await waitFor(() => board.inbox.filter((r) => r.ip?.protocol === 17).length === 3, 'three fragments');
+    const fragments = board.inbox.filter((r) => r.ip?.protocol === 17).map((r) => r.ip!);
+    expect(fragments.every((f) => f.fragment && f.headerChecksumOk)).toBe(true);
+    expect(fragments.reduce((sum, f) => sum + f.payload.length, 0)).toBe(3008);
+    expect(fragments.every((f) => f.payload.length + 34 <= 1514)).toBe(true);
+  });
+
   it('retransmits a segment the board dropped, and reassembles reordered board data', async () => {
     const { port } = await echoServer();
     const { board, clock } = setup();

@@ -13,7 +13,7 @@ import type { FramePort } from '../frame-port.js';
 import type { NetClock, NetTimer } from '../net-clock.js';
 import {
   BROADCAST_MAC, ETHERTYPE_ARP, ETHERTYPE_IPV4, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN,
-  buildArp, buildEthernet, buildIcmp, buildIpv4, buildTcp, buildUdp, ipToString, macToString, parseArp, parseEthernet,
+  buildArp, buildEthernet, buildIcmp, buildIpv4, buildIpv4Fragments, buildTcp, buildUdp, ipToString, macToString, parseArp, parseEthernet,
   parseIcmp, parseIpv4, parseMac, parseTcp, parseUdp, sameBytes, seqAdd, type Ipv4Packet, type TcpSegment,
 } from '../packet.js';
 import { AllowList, RateLimiter, maskOf, parseCidr } from './address-policy.js';
@@ -191,7 +191,10 @@ export class UserNet implements FramePort {
   async close(): Promise<void> {
     if (!this.up) return;
     this.up = false;
-    for (const entry of this.tcp.values()) entry.socket.destroy();
+    for (const entry of [...this.tcp.values()]) {
+      entry.connection?.abort(); // stops its timers; the RST goes nowhere now that the link is down
+      entry.socket.destroy();
+    }
     this.tcp.clear();
     for (const flow of this.udp.values()) this.closeFlow(flow);
     this.udp.clear();
@@ -323,7 +326,7 @@ export class UserNet implements FramePort {
     const target = this.hostAddressFor(ip.destination);
     const where = `${ipToString(ip.destination)}:${syn.destinationPort}`;
     if (target === null) {
-      this.log(`refused TCP from the firmware to ${where}: not in the allow list (${this.allowList.describe()})`);
+      this.logOnce(`deny tcp ${where}`, `refused TCP from the firmware to ${where}: not in the allow list (${this.allowList.describe()}); further attempts are refused silently`);
       this.resetFor(ip, syn);
       return;
     }
@@ -417,7 +420,7 @@ export class UserNet implements FramePort {
       const target = this.hostAddressFor(ip.destination);
       const where = `${ipToString(ip.destination)}:${destinationPort}`;
       const refuse = (why: string): void => {
-        this.log(`refused UDP from the firmware to ${where}: ${why}`);
+        this.logOnce(`deny udp ${where} ${why}`, `refused UDP from the firmware to ${where}: ${why}`);
         // ICMP destination unreachable, administratively prohibited (RFC 1812 §5.2.7.1).
         const quoted = rawIp.subarray(0, Math.min(rawIp.length, (rawIp[0]! & 0x0f) * 4 + 8));
         const body = new Uint8Array(4 + quoted.length);
@@ -524,14 +527,15 @@ export class UserNet implements FramePort {
   }
 
   private sendIp(source: number, destination: number, protocol: number, payload: Uint8Array): void {
-    const packet = buildIpv4(source, destination, protocol, payload, this.nextId());
+    // Large UDP answers from the host are fragmented like a router would; TCP segments always fit (MSS ≤ 1460).
+    const packets = buildIpv4Fragments(source, destination, protocol, payload, this.nextId());
     const mac = this.guestMacs.get(destination);
     if (mac) {
-      this.deliver(buildEthernet(mac, this.gatewayMac, ETHERTYPE_IPV4, packet));
+      for (const packet of packets) this.deliver(buildEthernet(mac, this.gatewayMac, ETHERTYPE_IPV4, packet));
       return;
     }
     const queue = this.held.get(destination) ?? [];
-    if (queue.length < MAX_HELD_FRAMES) queue.push(packet);
+    for (const packet of packets) if (queue.length < MAX_HELD_FRAMES) queue.push(packet);
     this.held.set(destination, queue);
     // Ask the firmware for its MAC; the gateway is the sender.
     const request = buildArp(1, this.gatewayMac, this.gatewayIp, new Uint8Array(6), destination);
