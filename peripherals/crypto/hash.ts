@@ -66,8 +66,8 @@ export class HashModel extends RegisterPeripheral {
     this.regs.on('IMR', { write: () => this.updateIrq() });
     for (let i = 0; i < HASH_CSR_COUNT; i++) {
       this.regs.on(`CSR${i}`, {
-        read: () => this.contextWord(i),
-        peek: () => this.contextWord(i),
+        read: (stored) => (this.restorePending ? stored : this.contextWord(i)),
+        peek: (stored) => (this.restorePending ? stored : this.contextWord(i)),
         write: () => { this.restorePending = true; this.contextCache = null; },
       });
     }
