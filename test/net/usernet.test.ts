@@ -435,6 +435,58 @@ describe('usernet', () => {
     await waitFor(() => { tcp.pump(); return net.openConnections === 0; }, 'cleanup');
   });
 
+  it('forwards host UDP datagrams to the board and its replies back (udp hostfwd)', async () => {
+    const { net, board } = setup({ hostForwards: ['udp:127.0.0.1:0-:5683'] });
+    await net.ready();
+    board.sendArpRequest(GATEWAY);
+    board.take((r) => !!r.arp);
+    const client = createSocket('udp4');
+    await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve));
+    cleanups.push(() => client.close());
+    const replies: string[] = [];
+    client.on('message', (m) => replies.push(m.toString()));
+    client.send('GET /status', net.hostForwardPorts[0]!.port, '127.0.0.1');
+    const request = await waitFor(() => board.take((r) => r.udp?.destinationPort === 5683), 'datagram at the board');
+    expect(Buffer.from(request.udp!.payload).toString()).toBe('GET /status');
+    expect(request.ip!.source).toBe(GATEWAY);
+    board.sendUdp(GATEWAY, 5683, request.udp!.sourcePort, Buffer.from('2.05 ok'));
+    await waitFor(() => replies.length === 1, 'reply at the host');
+    expect(replies[0]).toBe('2.05 ok');
+  });
+
+  it('passes resets both ways: board RST closes the host socket, host reset sends RST to the board', async () => {
+    const serverSockets: Socket[] = [];
+    const closed: boolean[] = [];
+    const server = createTcpServer((socket) => {
+      serverSockets.push(socket);
+      socket.on('error', () => {});
+      socket.on('close', (hadError) => closed.push(hadError));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => { for (const s of serverSockets) s.destroy(); server.close(() => resolve()); }));
+    const port = (server.address() as { port: number }).port;
+    const { net, board } = setup();
+    const open = async (localPort: number): Promise<BoardTcp> => {
+      const tcp = new BoardTcp(board, GATEWAY, port, localPort);
+      tcp.syn();
+      const synAck = (await waitFor(() => tcp.next(), 'SYN-ACK')).tcp!;
+      tcp.acknowledgment = seqAdd(synAck.sequence, 1);
+      tcp.ack();
+      return tcp;
+    };
+    const first = await open(50070);
+    await waitFor(() => serverSockets.length === 1, 'accepted');
+    first.send(TCP_RST | TCP_ACK);
+    await waitFor(() => closed.length === 1, 'host socket closed after the board reset');
+    const second = await open(50071);
+    await waitFor(() => serverSockets.length === 2, 'accepted again');
+    serverSockets[1]!.resetAndDestroy();
+    const reset = await waitFor(() => second.next(), 'RST at the board');
+    expect(reset.tcp!.flags & TCP_RST).toBeTruthy();
+    expect(reset.tcp!.sequence).toBe(second.acknowledgment);
+    await waitFor(() => net.openConnections === 0, 'cleanup');
+  });
+
   it('sends an ARP request before a hostfwd SYN when it does not know the board', async () => {
     const { net, board } = setup({ hostForwards: ['tcp::0-10.0.2.15:80'] });
     await net.ready();
