@@ -60,6 +60,8 @@ export interface DmaPorts {
   transmitterEnabled(): boolean;
   /** MMC count of a good transmitted frame. */
   countTransmitted(): void;
+  /** Source-address insertion/replacement (MACCR.SARC, TDES3.SAIC). */
+  applySourceAddress(frame: Uint8Array, saic: number): Uint8Array;
   hclkHz(): number;
   updateIrq(): void;
 }
@@ -176,7 +178,8 @@ export class Dma {
   // ---- Transmit ----
 
   private startTx(): void {
-    this.txState = 'suspended';
+    // Restarted while a frame is still on the wire: the completion carries on walking the ring.
+    this.txState = this.txInFlight ? 'running' : 'suspended';
     this.kickTx();
   }
 
@@ -269,14 +272,14 @@ export class Dma {
 
   private sendFrame(descriptors: DescriptorView[], parts: Uint8Array[], bytes: number): void {
     const first = decodeTxNormal(descriptors[0]!);
-    const frame = new Uint8Array(Math.min(bytes, MAX_TX_FRAME));
+    const gathered = new Uint8Array(Math.min(bytes, MAX_TX_FRAME));
     let offset = 0;
     for (const part of parts) {
-      frame.set(part.subarray(0, frame.length - offset), offset);
+      gathered.set(part.subarray(0, gathered.length - offset), offset);
       offset += part.length;
-      if (offset >= frame.length) break;
+      if (offset >= gathered.length) break;
     }
-    if (first.sourceAddressControl) this.log.unimplemented('TDES3.SAIC source-address insertion is not modelled; the frame is sent as given');
+    const frame = this.ports.applySourceAddress(gathered, first.sourceAddressControl);
     if (first.vlanTagInsertion) this.log.unimplemented('TDES2.VTIR VLAN tag insertion is not modelled; the frame is sent as given');
     if (first.tcpSegmentation) this.log.unimplemented('TDES3.TSE TCP segmentation is not modelled; the buffer is sent as one frame');
     let status = 0;

@@ -58,6 +58,7 @@ export class EthernetMac implements Peripheral {
       bitsPerSecond: () => this.mac.bitsPerSecond,
       transmitterEnabled: () => this.mac.transmitterEnabled,
       countTransmitted: () => this.mac.count('MMCTPCGR'),
+      applySourceAddress: (frame, saic) => this.mac.applySourceAddress(frame, saic),
       hclkHz,
       updateIrq: () => this.updateIrq(),
     });

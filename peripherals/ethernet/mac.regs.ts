@@ -13,7 +13,7 @@ export const macRegisters: RegisterSpec[] = [
     ...bits([['RE', 0], ['TE', 1], ['PRELEN', 2, 2], ['DC', 4], ['BL', 5, 2], ['DR', 8], ['DCRS', 9], ['DO', 10], ['ECRSFD', 11],
       ['LM', 12], ['DM', 13], ['FES', 14], ['JE', 16], ['JD', 17], ['WD', 19], ['ACS', 20], ['CST', 21], ['S2KP', 22], ['GPSLCE', 23],
       ['IPG', 24, 3], ['IPC', 27]]),
-    { name: 'SARC', bit: 28, width: 3, modelled: false },
+    { name: 'SARC', bit: 28, width: 3 },
     { name: 'ARP', bit: 31, modelled: false },
   ] },
   { name: 'MACECR', offset: 0x004, fields: [

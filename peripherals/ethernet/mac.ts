@@ -167,6 +167,35 @@ export class Mac {
   }
 
   /**
+   * Source-address insertion or replacement on transmit. MACCR.SARC overrides the descriptor's
+   * TDES3.SAIC when its bit 1 is set (0b010/0b110 insert, 0b011/0b111 replace; bit 2 picks MACA1).
+   * The HAL's default configuration replaces the source address with MACA0.
+   */
+  applySourceAddress(frame: Uint8Array, saic: number): Uint8Array {
+    const sarc = (this.regs.get('MACCR') >>> 28) & 7;
+    let control: number;
+    let register: number;
+    if (sarc & 0b010) {
+      control = sarc & 1 ? 2 : 1;
+      register = sarc >>> 2;
+    } else {
+      control = saic & 3;
+      register = (saic >>> 2) & 1;
+    }
+    if (control === 0 || control === 3 || frame.length < 12) return frame;
+    const address = this.addressRegister(register).bytes;
+    if (control === 2) {
+      frame.set(address, 6);
+      return frame;
+    }
+    const out = new Uint8Array(frame.length + 6);
+    out.set(frame.subarray(0, 6));
+    out.set(address, 6);
+    out.set(frame.subarray(6), 12);
+    return out;
+  }
+
+  /**
    * A frame arrives from the cable. Returns what the MAC hands to the MTL, or undefined when it drops it.
    * `fromHost` frames are copied first; the caller's buffer is never modified.
    */

@@ -58,12 +58,12 @@ export class MdioController {
 
   /** Called after a CPU write to MACMDIOAR. */
   onAddressWrite(value: number, previous: number): void {
-    if (!(value & MDIOAR_MB)) return;
-    if (previous & MDIOAR_MB && this.busy) {
+    if (this.busy) {
       this.log.guestError('MACMDIOAR written while a management frame is in progress (MB set); the write is ignored', { register: 'MACMDIOAR', value });
       this.regs.setAddress(previous);
       return;
     }
+    if (!(value & MDIOAR_MB)) return;
     const phy = (value >>> 21) & 0x1f;
     const register = (value >>> 16) & 0x1f;
     const operation = (value >>> 2) & 3;

@@ -20,7 +20,12 @@ export const MACCR_TE = 1 << 1;
 export const MACCR_DM = 1 << 13;
 export const MACCR_FES = 1 << 14;
 export const MACCR_JE = 1 << 16;
+export const MACCR_ACS = 1 << 20;
 export const MACCR_CST = 1 << 21;
+/** MACCR.SARC = 0b011: replace the source address with MACA0 (the HAL's default). */
+export const MACCR_SARC_REPLACE0 = 3 << 28;
+/** MACCR as ETH_MACDMAConfig leaves it, plus 100 Mbit/s full duplex from the PHY. */
+export const HAL_MACCR = (1 << 13) | (1 << 14) | MACCR_ACS | MACCR_CST | (1 << 27) | MACCR_SARC_REPLACE0;
 export const MACCR_IPC = 1 << 27;
 
 export const DMACSR = { TI: 1 << 0, TPS: 1 << 1, TBU: 1 << 2, RI: 1 << 6, RBU: 1 << 7, RPS: 1 << 8, FBE: 1 << 12, AIS: 1 << 14, NIS: 1 << 15 };
@@ -99,7 +104,7 @@ export class Board {
     this.w(R.DMAMR, 1);
     this.bench.pollUntil(() => (this.r(R.DMAMR) & 1) === 0, 64_000_000);
     this.w(R.MACMDIOAR, 0 << 8);
-    this.w(R.MACCR, options.maccr ?? (MACCR_DM | MACCR_FES | MACCR_CST | MACCR_IPC));
+    this.w(R.MACCR, options.maccr ?? HAL_MACCR);
     this.w(R.MTLTQOMR, (this.r(R.MTLTQOMR) & ~0x72) | 0x2);
     this.w(R.MTLRQOMR, options.mtlrqomr ?? ((this.r(R.MTLRQOMR) & ~0x7f) | 0x20));
     this.w(R.DMACCR, 2 << 18);
@@ -124,7 +129,7 @@ export class Board {
   }
 
   /** Queues one frame in descriptor `txIndex` (one or two buffers) and moves the tail past it. */
-  send(buffers: Uint8Array[], cic = 3, ioc = true): number {
+  send(buffers: Uint8Array[], cic = 3, ioc = true, tdes3 = 0): number {
     const d = this.txDesc(this.txIndex);
     let address = TX_BUFFERS + this.txIndex * 0x800;
     const addresses: number[] = [];
@@ -137,7 +142,7 @@ export class Board {
     this.setMem32(d, addresses[0]!);
     this.setMem32(d + 4, addresses[1] ?? 0);
     this.setMem32(d + 8, buffers[0]!.length | ((buffers[1]?.length ?? 0) << 16) | (ioc ? IOC_TX : 0));
-    this.setMem32(d + 12, OWN | FD | LD | (cic << 16) | total);
+    this.setMem32(d + 12, OWN | FD | LD | (cic << 16) | tdes3 | total);
     this.txIndex = (this.txIndex + 1) % RING;
     this.w(R.DMACTDTPR, this.txDesc(this.txIndex));
     return d;

@@ -188,6 +188,25 @@ describe('ETH transmit', () => {
     expect(rfc1071([...src, ...dst, 0, 0, 0, udpLength, 0, 0, 0, 17, ...l4])).toBe(0);
   });
 
+  it('replaces the source address with MACA0 as the HAL configures MACCR.SARC; TDES3.SAIC inserts it when SARC defers', () => {
+    const board = new Board();
+    board.start();
+    const frame = ipv4Frame('udp', [1, 2, 3], HOST_MAC, [0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee]).bytes;
+    board.send([frame]);
+    board.bench.runSeconds(0.001);
+    expect([...board.link.sent[0]!.subarray(6, 12)]).toEqual(BOARD_MAC);
+    // SARC = 0: the descriptor asks for insertion of MACA0 after the destination address.
+    board.w(R.MACCR, board.r(R.MACCR) & ~(7 << 28));
+    const withoutSource = new Uint8Array([...frame.subarray(0, 6), ...frame.subarray(12)]);
+    board.send([withoutSource], 3, true, 1 << 23);
+    board.bench.runSeconds(0.001);
+    const inserted = board.link.sent[1]!;
+    expect(inserted.length).toBe(60); // padded (CPC = 0)
+    expect([...inserted.subarray(6, 12)]).toEqual(BOARD_MAC);
+    expect(inserted.subarray(42, frame.length)).toEqual(frame.subarray(42));
+    expect(verifyIpv4(inserted)).toEqual({ header: true, payload: true });
+  });
+
   it('loops frames back to the receiver in MAC loopback (MACCR.LM) instead of sending them', () => {
     const board = new Board();
     board.start();
