@@ -51,7 +51,6 @@ export class AesModel extends RegisterPeripheral {
   private busyEvent: ScheduledEvent | null = null;
   private keyWritten = 0;
   private hardwareKey: Uint8Array | null = null;
-  private derived = false;
   private gcm: { ghash: GhashState; j0: Uint8Array } | null = null;
   /** CCM's running CBC-MAC; the counter block lives in IVR as on silicon. */
   private ccm: { mac: Uint8Array } | null = null;
@@ -97,7 +96,7 @@ export class AesModel extends RegisterPeripheral {
     this.outWords = [];
     this.keyWritten = 0;
     this.hardwareKey = null;
-    this.derived = false;
+    this.unwrappedKeyWords = [];
     this.gcm = null;
     this.ccm = null;
     this.suspendRestorePending = false;
@@ -128,12 +127,10 @@ export class AesModel extends RegisterPeripheral {
     if (changed & (AES_CR.KEYSIZE | (7 << 28))) {
       this.keyWritten = 0;
       this.hardwareKey = null;
-      this.derived = false;
       this.regs.setBits('SR', AES_SR.KEYVALID, false);
       if (this.secure && this.keySelect !== 0) this.loadHardwareKey();
     }
     if (changed & (3 << 24) && this.keyMode === 2 && !this.secure) this.loadSharedKey();
-    if (changed & (3 << 3)) this.derived = this.derived && this.mode !== Mode.Encrypt;
     const enabled = (value & AES_CR.EN) !== 0;
     if (!enabled) {
       this.inWords = [];
@@ -154,10 +151,8 @@ export class AesModel extends RegisterPeripheral {
       return;
     }
     if (this.mode === Mode.KeyDerivation) {
-      this.runBusy(this.blockCycles() * 1.5, () => {
-        this.derived = true;
-        this.complete([], true);
-      });
+      // The decryption key schedule is computed on demand; only the timing and CCF are observable.
+      this.runBusy(this.blockCycles() * 1.5, () => this.complete([], true));
       return;
     }
     if (this.chain === Chain.GCM && this.phase === Phase.Init) {
@@ -211,7 +206,6 @@ export class AesModel extends RegisterPeripheral {
     if (this.keyMode === 2 && !this.secure) return;
     this.keyWritten |= 1 << n;
     this.hardwareKey = null;
-    this.derived = false;
     const needed = this.keyBits === 256 ? 0xff : 0x0f;
     if ((this.keyWritten & needed) === needed) this.regs.setBits('SR', AES_SR.KEYVALID, true);
   }
@@ -231,8 +225,13 @@ export class AesModel extends RegisterPeripheral {
     return this.hardwareKey ?? this.softwareKey();
   }
 
+  /** The key schedule of the last key used, so a long payload does not expand the key per block. */
+  private cached: { key: string; cipher: AesBlockCipher } | null = null;
   private cipher(): AesBlockCipher {
-    return new AesBlockCipher(this.key());
+    const key = this.key();
+    const id = Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
+    if (this.cached?.key !== id) this.cached = { key: id, cipher: new AesBlockCipher(key) };
+    return this.cached.cipher;
   }
 
   /** SAES KEYSEL: DHUK (001), BHK (010), DHUK xor BHK (100). Loaded with BUSY, then KEYVALID. */
