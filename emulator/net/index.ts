@@ -10,4 +10,5 @@ export {
   WebSocketClientPort, WebSocketServerPort, WebSocketSwitch, startGateway,
   type Gateway, type GatewayOptions, type WebSocketClientOptions, type WebSocketServerOptions,
 } from './websocket.js';
+export { openFramePort, type NetworkSpec } from './open-port.js';
 export { TapPort, TapUnavailableError, tapUnavailableReason, type TapOptions } from './tap.js';

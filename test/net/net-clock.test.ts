@@ -34,3 +34,15 @@ describe('usernet on the virtual clock', () => {
     }
   });
 });
+
+describe('openFramePort', () => {
+  it('builds usernet by default and refuses usernet-only options for other networks', async () => {
+    const { openFramePort, ManualNetClock } = await import('../../emulator/net/index.js');
+    const clock = new ManualNetClock();
+    const port = await openFramePort({ clock, now: () => 1_767_225_600, hosts: ['a.test=127.0.0.1'], log: () => {} });
+    expect(port.linkUp).toBe(true);
+    await port.close();
+    await expect(openFramePort({ net: 'ws://127.0.0.1:1', clock, now: () => 0, hosts: ['a=1.2.3.4'] })).rejects.toThrow(/--net user only/);
+    await expect(openFramePort({ net: 'carrier-pigeon', clock, now: () => 0 })).rejects.toThrow(/--net expects/);
+  });
+});
