@@ -6,3 +6,4 @@ import './crypto/pka-index.js';
 import './crypto/index.js';
 import './system/index.js';
 import './ethernet/index.js';
+import './timers/index.js';
