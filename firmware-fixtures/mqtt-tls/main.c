@@ -23,6 +23,11 @@ int h5_vsnprintf(char *buffer, unsigned size, const char *format, va_list args);
 #else
 #define AES_PATH "software AES"
 #endif
+#if USE_PKA_FULL
+#define PKA_PATH "P-256 on the PKA"
+#else
+#define PKA_PATH "P-256 in software, ECDSA verify on the PKA"
+#endif
 #if defined(TLS_CLIENT_CERT) && TLS_CLIENT_CERT
 #define CLIENT_CERT_TEXT ", client certificate"
 #else
@@ -115,14 +120,14 @@ static int crypto_self_test(void)
         app_log("crypto self-test: AES-GCM (" AES_PATH ") known answer FAILED\n");
         return -1;
     }
-    app_log("crypto self-test: SHA-256, HMAC, P-256 ECDSA, AES-GCM (" AES_PATH ") ok\n");
+    app_log("crypto self-test: SHA-256, HMAC, ECDSA (" PKA_PATH "), AES-GCM (" AES_PATH ") ok\n");
     return 0;
 }
 
 int main(void)
 {
     board_init();
-    app_log("mqtt-tls: start (%s, signature_algorithms %s%s)\n", AES_PATH,
+    app_log("mqtt-tls: start (%s, %s, signature_algorithms %s%s)\n", AES_PATH, PKA_PATH,
             TLS_OFFER_RSA_PSS ? "ecdsa+rsa_pss" : "ecdsa only", CLIENT_CERT_TEXT);
 
     /* Read the block through a pointer the compiler cannot see through: its initial 0xFF

@@ -12,6 +12,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The H573's PKA runs every operation; the H563's only verifies ECDSA signatures (RM0481
+ * §36.3), so there ECDHE, ECDSA signing and RSA use the software paths (p256-soft.c). The H573
+ * builds (USE_AES_PERIPHERAL) use the full PKA unless told otherwise. */
+#if !defined(USE_PKA_FULL)
+#if defined(USE_AES_PERIPHERAL) && USE_AES_PERIPHERAL
+#define USE_PKA_FULL 1
+#else
+#define USE_PKA_FULL 0
+#endif
+#endif
+
 /* A piece of a message fed to a hash without first copying it together. */
 struct crypto_part {
     const uint8_t *data;
@@ -45,7 +56,8 @@ void sha256_soft_init(struct sha256_soft *context);
 void sha256_soft_update(struct sha256_soft *context, const void *data, size_t length);
 void sha256_soft_final(struct sha256_soft *context, uint8_t digest[32]);
 
-/* NIST P-256 (secp256r1) on the PKA. Points are x||y, 32 bytes each. Return 0 on success. */
+/* NIST P-256 (secp256r1): verification always on the PKA; scalar multiplication and signing on
+ * the PKA when USE_PKA_FULL, else in software. Points are x||y, 32 bytes each. 0 = success. */
 int p256_scalar_multiply(const uint8_t scalar[32], const uint8_t point[64], uint8_t result[64]);
 int p256_public_key(const uint8_t private_key[32], uint8_t public_key[64]);
 /* 0 = signature (r, s) on the 32-byte hash is valid for public_key; non-zero otherwise. */
@@ -55,7 +67,16 @@ int p256_ecdsa_sign(const uint8_t private_key[32], const uint8_t hash[32], uint8
 extern const uint8_t p256_generator[64];
 extern const uint8_t p256_order[32];
 
-/* result = base^exponent mod modulus on the PKA; base and result are modulus_length bytes. */
+/* The software P-256 and modular exponentiation (p256-soft.c, bignum.c), always built. */
+int p256_soft_scalar_multiply(const uint8_t scalar[32], const uint8_t point[64], uint8_t result[64]);
+int p256_soft_ecdsa_sign(const uint8_t private_key[32], const uint8_t hash[32], uint8_t r[32], uint8_t s[32]);
+int p256_soft_ecdsa_verify(const uint8_t public_key[64], const uint8_t hash[32], const uint8_t r[32],
+                           const uint8_t s[32]);
+int bignum_modexp(const uint8_t *base, const uint8_t *exponent, size_t exponent_length, const uint8_t *modulus,
+                  size_t modulus_length, uint8_t *result);
+
+/* result = base^exponent mod modulus (PKA on the H573, software on the H563); base and result are
+ * modulus_length bytes. */
 int crypto_modexp(const uint8_t *base, const uint8_t *exponent, size_t exponent_length, const uint8_t *modulus,
                   size_t modulus_length, uint8_t *result);
 

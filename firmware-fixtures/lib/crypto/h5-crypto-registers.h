@@ -1,6 +1,6 @@
 /*
  * Addresses and bits of the STM32H5 crypto blocks, as stm32h563xx.h / stm32h573xx.h define them
- * (non-secure aliases), and the PKA RAM operand offsets of RM0481 §37.5 (byte offsets from the
+ * (non-secure aliases), and the PKA RAM operand offsets of RM0481 §36.5 (byte offsets from the
  * PKA base). Only what our drivers use.
  */
 #ifndef H5_CRYPTO_REGISTERS_H

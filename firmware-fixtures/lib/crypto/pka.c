@@ -1,5 +1,5 @@
 /*
- * PKA driver (RM0481 §37): operands go into PKA RAM as little-endian 32-bit words (least
+ * PKA driver (RM0481 §36): operands go into PKA RAM as little-endian 32-bit words (least
  * significant word first) followed by two zero words; the operation's status word reads
  * PKA_STATUS_OK when it succeeded.
  */
@@ -12,7 +12,7 @@
 static const uint8_t p256_p[32] = {
     0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const uint8_t p256_b[32] = {
+__attribute__((unused)) static const uint8_t p256_b[32] = {
     0x5a, 0xc6, 0x35, 0xd8, 0xaa, 0x3a, 0x93, 0xe7, 0xb3, 0xeb, 0xbd, 0x55, 0x76, 0x98, 0x86, 0xbc,
     0x65, 0x1d, 0x06, 0xb0, 0xcc, 0x53, 0xb0, 0xf6, 0x3b, 0xce, 0x3c, 0x3e, 0x27, 0xd2, 0x60, 0x4b};
 /* a = -3: the PKA takes |a| and a sign word (1 = negative). */
@@ -57,7 +57,7 @@ static void ram_word(uint32_t offset, uint32_t value)
     PKA_RAM_WORD(offset) = value;
 }
 
-static void ram_read(uint32_t offset, uint8_t *value, size_t length)
+__attribute__((unused)) static void ram_read(uint32_t offset, uint8_t *value, size_t length)
 {
     for (size_t i = 0; i < length; i++) {
         uint32_t word = PKA_RAM_WORD(offset + 4 * (i / 4));
@@ -98,6 +98,7 @@ static int run(uint32_t mode)
     return (status & (PKA_SR_RAMERRF | PKA_SR_ADDRERRF | PKA_SR_OPERRF)) ? -2 : 0;
 }
 
+#if USE_PKA_FULL
 int p256_scalar_multiply(const uint8_t scalar[32], const uint8_t point[64], uint8_t result[64])
 {
     ram_word(PKA_ECCMUL_ORDER_NB_BITS, (uint32_t)bit_length(p256_order, 32));
@@ -116,27 +117,6 @@ int p256_scalar_multiply(const uint8_t scalar[32], const uint8_t point[64], uint
     ram_read(PKA_ECCMUL_RESULT_X, result, 32);
     ram_read(PKA_ECCMUL_RESULT_Y, result + 32, 32);
     return 0;
-}
-
-int p256_ecdsa_verify(const uint8_t public_key[64], const uint8_t hash[32], const uint8_t r[32], const uint8_t s[32])
-{
-    ram_word(PKA_VERIFY_ORDER_NB_BITS, (uint32_t)bit_length(p256_order, 32));
-    ram_word(PKA_VERIFY_MOD_NB_BITS, (uint32_t)bit_length(p256_p, 32));
-    ram_word(PKA_VERIFY_A_SIGN, 1);
-    ram_write(PKA_VERIFY_A, p256_abs_a, 32);
-    ram_write(PKA_VERIFY_P, p256_p, 32);
-    ram_write(PKA_VERIFY_GX, p256_generator, 32);
-    ram_write(PKA_VERIFY_GY, p256_generator + 32, 32);
-    ram_write(PKA_VERIFY_QX, public_key, 32);
-    ram_write(PKA_VERIFY_QY, public_key + 32, 32);
-    ram_write(PKA_VERIFY_R, r, 32);
-    ram_write(PKA_VERIFY_S, s, 32);
-    ram_write(PKA_VERIFY_HASH, hash, 32);
-    ram_write(PKA_VERIFY_N, p256_order, 32);
-    if (run(PKA_MODE_ECDSA_VERIFY) != 0) {
-        return -2;
-    }
-    return PKA_RAM_WORD(PKA_VERIFY_RESULT) == PKA_STATUS_OK ? 0 : -1;
 }
 
 int p256_ecdsa_sign(const uint8_t private_key[32], const uint8_t hash[32], uint8_t r[32], uint8_t s[32])
@@ -191,4 +171,43 @@ int crypto_modexp(const uint8_t *base, const uint8_t *exponent, size_t exponent_
     }
     ram_read(PKA_MODEXP_RESULT, result, modulus_length);
     return 0;
+}
+#else
+/* H563: the PKA is in limited mode (ECDSA verification only, RM0481 §36.3). */
+int p256_scalar_multiply(const uint8_t scalar[32], const uint8_t point[64], uint8_t result[64])
+{
+    return p256_soft_scalar_multiply(scalar, point, result);
+}
+
+int p256_ecdsa_sign(const uint8_t private_key[32], const uint8_t hash[32], uint8_t r[32], uint8_t s[32])
+{
+    return p256_soft_ecdsa_sign(private_key, hash, r, s);
+}
+
+int crypto_modexp(const uint8_t *base, const uint8_t *exponent, size_t exponent_length, const uint8_t *modulus,
+                  size_t modulus_length, uint8_t *result)
+{
+    return bignum_modexp(base, exponent, exponent_length, modulus, modulus_length, result);
+}
+#endif
+
+int p256_ecdsa_verify(const uint8_t public_key[64], const uint8_t hash[32], const uint8_t r[32], const uint8_t s[32])
+{
+    ram_word(PKA_VERIFY_ORDER_NB_BITS, (uint32_t)bit_length(p256_order, 32));
+    ram_word(PKA_VERIFY_MOD_NB_BITS, (uint32_t)bit_length(p256_p, 32));
+    ram_word(PKA_VERIFY_A_SIGN, 1);
+    ram_write(PKA_VERIFY_A, p256_abs_a, 32);
+    ram_write(PKA_VERIFY_P, p256_p, 32);
+    ram_write(PKA_VERIFY_GX, p256_generator, 32);
+    ram_write(PKA_VERIFY_GY, p256_generator + 32, 32);
+    ram_write(PKA_VERIFY_QX, public_key, 32);
+    ram_write(PKA_VERIFY_QY, public_key + 32, 32);
+    ram_write(PKA_VERIFY_R, r, 32);
+    ram_write(PKA_VERIFY_S, s, 32);
+    ram_write(PKA_VERIFY_HASH, hash, 32);
+    ram_write(PKA_VERIFY_N, p256_order, 32);
+    if (run(PKA_MODE_ECDSA_VERIFY) != 0) {
+        return -2;
+    }
+    return PKA_RAM_WORD(PKA_VERIFY_RESULT) == PKA_STATUS_OK ? 0 : -1;
 }

@@ -13,6 +13,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +108,7 @@ static void point_to(const EC_POINT *point, uint8_t xy[64])
     memcpy(xy, encoded + 1, 64);
 }
 
-int p256_scalar_multiply(const uint8_t scalar[32], const uint8_t point[64], uint8_t result[64])
+static int openssl_scalar_multiply(const uint8_t scalar[32], const uint8_t point[64], uint8_t result[64])
 {
     EC_POINT *p = point_from(point);
     if (!p) {
@@ -138,7 +139,7 @@ static EC_KEY *key_from_public(const uint8_t xy[64])
     return key;
 }
 
-int p256_ecdsa_verify(const uint8_t public_key[64], const uint8_t hash[32], const uint8_t r[32], const uint8_t s[32])
+static int openssl_ecdsa_verify(const uint8_t public_key[64], const uint8_t hash[32], const uint8_t r[32], const uint8_t s[32])
 {
     EC_KEY *key = key_from_public(public_key);
     if (!key) {
@@ -152,7 +153,7 @@ int p256_ecdsa_verify(const uint8_t public_key[64], const uint8_t hash[32], cons
     return ok ? 0 : -1;
 }
 
-int p256_ecdsa_sign(const uint8_t private_key[32], const uint8_t hash[32], uint8_t r[32], uint8_t s[32])
+static int openssl_ecdsa_sign(const uint8_t private_key[32], const uint8_t hash[32], uint8_t r[32], uint8_t s[32])
 {
     EC_KEY *key = EC_KEY_new_by_curve_name(NID_X9_62_prime256v1);
     BIGNUM *d = BN_bin2bn(private_key, 32, NULL);
@@ -171,8 +172,8 @@ int p256_ecdsa_sign(const uint8_t private_key[32], const uint8_t hash[32], uint8
     return ok ? 0 : -1;
 }
 
-int crypto_modexp(const uint8_t *base, const uint8_t *exponent, size_t exponent_length, const uint8_t *modulus,
-                  size_t modulus_length, uint8_t *result)
+static int openssl_modexp(const uint8_t *base, const uint8_t *exponent, size_t exponent_length, const uint8_t *modulus,
+                          size_t modulus_length, uint8_t *result)
 {
     BN_CTX *ctx = BN_CTX_new();
     BIGNUM *b = BN_bin2bn(base, (int)modulus_length, NULL), *e = BN_bin2bn(exponent, (int)exponent_length, NULL);
@@ -184,4 +185,55 @@ int crypto_modexp(const uint8_t *base, const uint8_t *exponent, size_t exponent_
     BN_free(r);
     BN_CTX_free(ctx);
     return ok ? 0 : -1;
+}
+
+/* The PKA operations: the firmware's own software P-256 / modexp (what the H563 build runs),
+ * each result cross-checked against libcrypto; a disagreement aborts the test. */
+int p256_scalar_multiply(const uint8_t scalar[32], const uint8_t point[64], uint8_t result[64])
+{
+    uint8_t check[64];
+    int ours = p256_soft_scalar_multiply(scalar, point, result);
+    int theirs = openssl_scalar_multiply(scalar, point, check);
+    if ((ours == 0) != (theirs == 0) || (ours == 0 && memcmp(result, check, 64) != 0)) {
+        fprintf(stderr, "software P-256 scalar multiplication disagrees with libcrypto\n");
+        abort();
+    }
+    return ours;
+}
+
+int p256_ecdsa_verify(const uint8_t public_key[64], const uint8_t hash[32], const uint8_t r[32], const uint8_t s[32])
+{
+    int ours = p256_soft_ecdsa_verify(public_key, hash, r, s);
+    int theirs = openssl_ecdsa_verify(public_key, hash, r, s);
+    if ((ours == 0) != (theirs == 0)) {
+        fprintf(stderr, "software ECDSA verify disagrees with libcrypto\n");
+        abort();
+    }
+    return ours;
+}
+
+int p256_ecdsa_sign(const uint8_t private_key[32], const uint8_t hash[32], uint8_t r[32], uint8_t s[32])
+{
+    int ours = p256_soft_ecdsa_sign(private_key, hash, r, s);
+    uint8_t public_key[64];
+    if (ours != 0 || openssl_scalar_multiply(private_key, p256_generator, public_key) != 0 ||
+        openssl_ecdsa_verify(public_key, hash, r, s) != 0) {
+        fprintf(stderr, "software ECDSA signature rejected by libcrypto\n");
+        abort();
+    }
+    (void)openssl_ecdsa_sign;
+    return ours;
+}
+
+int crypto_modexp(const uint8_t *base, const uint8_t *exponent, size_t exponent_length, const uint8_t *modulus,
+                  size_t modulus_length, uint8_t *result)
+{
+    uint8_t check[512];
+    int ours = bignum_modexp(base, exponent, exponent_length, modulus, modulus_length, result);
+    int theirs = openssl_modexp(base, exponent, exponent_length, modulus, modulus_length, check);
+    if ((ours == 0) != (theirs == 0) || (ours == 0 && memcmp(result, check, modulus_length) != 0)) {
+        fprintf(stderr, "software modexp disagrees with libcrypto\n");
+        abort();
+    }
+    return ours;
 }
