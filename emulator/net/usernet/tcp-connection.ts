@@ -175,7 +175,7 @@ export class TcpConnection {
       this.sndWl2 = segment.acknowledgment;
       this.establish();
     }
-    this.processAck(segment);
+    if (!this.processAck(segment)) return;
     if (this.state !== 'established') return;
     this.processData(segment);
     this.maybeClosed();
@@ -217,12 +217,12 @@ export class TcpConnection {
     this.output();
   }
 
-  private processAck(segment: TcpSegment): void {
+  /** False when the segment must be dropped (it acknowledges data never sent). */
+  private processAck(segment: TcpSegment): boolean {
     const ack = segment.acknowledgment;
     if (seqLt(this.sndNxt, ack)) {
-      // Acknowledges something never sent.
       this.sendAck();
-      return;
+      return false;
     }
     if (seqLt(this.sndUna, ack)) {
       let acked = seqDiff(ack, this.sndUna);
@@ -248,7 +248,8 @@ export class TcpConnection {
         this.retransmitFirst();
       }
     }
-    if (seqLt(this.sndWl1, segment.sequence) || (this.sndWl1 === segment.sequence && seqLe(this.sndWl2, ack))) {
+    const fresh = seqLt(this.sndWl1, segment.sequence) || (this.sndWl1 === segment.sequence && seqLe(this.sndWl2, ack));
+    if (seqLe(this.sndUna, ack) && fresh) {
       this.sndWnd = segment.window;
       this.sndWl1 = segment.sequence;
       this.sndWl2 = ack;
@@ -264,6 +265,7 @@ export class TcpConnection {
       }
     }
     this.output();
+    return true;
   }
 
   private processData(segment: TcpSegment): void {
