@@ -1,14 +1,17 @@
-// Registers the Ethernet model under the key machine tables use.
+// Registers the Ethernet model under the key machine tables use. Harness model options:
+// `ethPhyAutonegSeconds` (number) and `ethPhyColdStart` (boolean) tune the LAN8742A.
 import { registerModels } from '../registry.js';
-import { EthernetMac, type EthOptions } from './eth.js';
+import { EthernetMac } from './eth.js';
 
 registerModels({
   eth: (ctx, options) => {
     const host = ctx.host.options;
     return new EthernetMac(ctx, {
-      phyAutonegSeconds: typeof host.phyAutonegSeconds === 'number' ? host.phyAutonegSeconds : undefined,
-      phyColdStart: typeof host.phyColdStart === 'boolean' ? host.phyColdStart : undefined,
-      ...(options as EthOptions),
+      baseAddress: typeof options.base === 'number' ? options.base : undefined,
+      link: typeof options.link === 'string' ? options.link : undefined,
+      phyAddress: typeof options.phyAddress === 'number' ? options.phyAddress : undefined,
+      phyAutonegSeconds: typeof host.ethPhyAutonegSeconds === 'number' ? host.ethPhyAutonegSeconds : undefined,
+      phyColdStart: typeof host.ethPhyColdStart === 'boolean' ? host.ethPhyColdStart : undefined,
     });
   },
 });

@@ -3,9 +3,10 @@
 // host EthernetLink: its link state drives BSR.LINK (latching low) and auto-negotiation.
 //
 // Decisions: the board is taken to have been powered with the cable plugged in before the firmware
-// runs, so a link that is up at power-on is already negotiated (option `phyColdStart: true` starts
-// negotiation at t = 0 instead). Auto-negotiation takes `phyAutonegSeconds` (default 1.0 s; real
-// parts take 1.5-3 s). The MCU's system reset does not reset the PHY. The nINT pin is not wired.
+// runs, so a link that is up at power-on, or plugged before any virtual time has passed, is already
+// negotiated (option `coldStart` negotiates from t = 0 instead). Auto-negotiation takes
+// `autonegSeconds` (default 1.0 s; real parts take 1.5-3 s). The MCU's system reset does not reset
+// the PHY. The nINT pin is not wired.
 import type { VirtualClock, ScheduledEvent } from '../../emulator/time/virtual-clock.js';
 import type { ModelLog } from '../../emulator/diagnostics/access-log.js';
 import type { EthernetLink } from '../../emulator/net/frame-port.js';
@@ -79,6 +80,8 @@ export class Lan8742 implements MdioDevice {
   private resetTimer: ScheduledEvent | undefined;
   private resetting = false;
 
+  private readonly coldStart: boolean;
+
   constructor(
     private readonly clock: VirtualClock,
     private readonly log: ModelLog,
@@ -87,6 +90,7 @@ export class Lan8742 implements MdioDevice {
   ) {
     this.address = (options.phyAddress ?? 0) & 0x1f;
     this.autonegSeconds = options.autonegSeconds ?? 1.0;
+    this.coldStart = options.coldStart ?? false;
     link.onLinkChange((up) => this.onCableChange(up));
     if (link.linkUp) {
       if (options.coldStart) this.startNegotiation();
@@ -112,8 +116,9 @@ export class Lan8742 implements MdioDevice {
   }
 
   private onCableChange(up: boolean): void {
-    if (up) this.startNegotiation();
-    else this.dropLink();
+    if (!up) this.dropLink();
+    else if (this.clock.now === 0 && !this.coldStart && !(this.bcr & (BCR_POWER_DOWN | BCR_ISOLATE))) this.establish();
+    else this.startNegotiation();
   }
 
   private dropLink(): void {

@@ -107,6 +107,21 @@ describe('MDIO and the LAN8742A PHY', () => {
     expect(board.mdioRead(0, 29).value).toBe(0);
   });
 
+  it('a cable plugged before any virtual time passes is already negotiated; plugged later, it negotiates', () => {
+    const board = new Board({ phyAutonegSeconds: 0.5 });
+    board.link.setLink(false);
+    board.link.setLink(true);
+    board.mdioRead(0, 1);
+    expect(board.mdioRead(0, 1).value & 0x24).toBe(0x24);
+    board.link.setLink(false);
+    board.link.setLink(true);
+    board.mdioRead(0, 1);
+    expect(board.mdioRead(0, 1).value & 0x24).toBe(0);
+    board.bench.runSeconds(0.5);
+    board.mdioRead(0, 1);
+    expect(board.mdioRead(0, 1).value & 0x24).toBe(0x24);
+  });
+
   it('a board powered with the cable in is already negotiated; restart-autoneg drops the link for the negotiation time', () => {
     const board = new Board({ phyAutonegSeconds: 0.3 });
     board.mdioRead(0, 1);
