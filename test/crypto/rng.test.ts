@@ -104,6 +104,21 @@ describe('RNG', () => {
     expect(bench.read32(DR)).not.toBe(0);
   });
 
+  it('CONFIGLOCK freezes the configuration until reset', () => {
+    const { bench, rng } = setup({ seed: 3 });
+    bench.write32(CR, NIST_CR | CONDRST | (1 << 31));
+    bench.write32(CR, (NIST_CR | (1 << 31)) >>> 0);
+    bench.pollUntil(() => (bench.read32(CR) & CONDRST) === 0, 10_000, 1);
+    const strictOff = bench.log.strict;
+    bench.log.strict = false;
+    bench.write32(CR, (0x0080_0d00 | CONDRST | (1 << 31)) >>> 0);
+    bench.log.strict = strictOff;
+    expect(bench.read32(CR) & 0x3fff_ff00).toBe(NIST_CR);
+    expect(bench.log.records.some((r) => r.kind === 'guest-error' && r.register === 'CR')).toBe(true);
+    rng.reset();
+    expect(bench.read32(CR) >>> 0).toBe(0x0080_0d00);
+  });
+
   it('CED=1 disables clock error detection', () => {
     const clocks: ClockQuery = { ...ALWAYS_CLOCKED, kernelFrequency: () => 1_000_000 };
     const { bench } = setup({ clocks });
