@@ -16,6 +16,8 @@ export interface TapOptions {
   name: string;
   /** Run the relay inside this network namespace (`ip netns exec NS ...`). */
   netns?: string;
+  /** Runs the relay through this command prefix, e.g. `['sudo', '-n']` to lend it CAP_NET_ADMIN. */
+  launcher?: string[];
   log?: (message: string) => void;
 }
 
@@ -62,8 +64,8 @@ export class TapPort implements FramePort {
     if (reason) throw new TapUnavailableError(reason);
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(options.name)) throw new TapUnavailableError(`bad TAP interface name "${options.name}"`);
     const helper = tapHelperPath();
-    const [command, args] = options.netns ? ['ip', ['netns', 'exec', options.netns, helper, options.name]] : [helper, [options.name]];
-    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const argv = [...(options.launcher ?? []), ...(options.netns ? ['ip', 'netns', 'exec', options.netns] : []), helper, options.name];
+    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.child.once('close', () => resolve()));
     let status = '';
     this.started = new Promise<void>((resolve, reject) => {

@@ -90,4 +90,12 @@ describe('TAP port', () => {
     await expect(bad.ready()).rejects.toThrow(/TAP relay for h5tap1 exited|netns|Cannot open/);
     await bad.close();
   });
+
+  it('says CAP_NET_ADMIN is needed when the relay lacks it', async () => {
+    if (reason || !existsSync('/usr/bin/setpriv')) return;
+    if (!created) return; // never create a TAP outside a namespace of our own
+    const unprivileged = new TapPort({ name: 'h5tap2', netns: namespace, launcher: ['setpriv', '--bounding-set', '-net_admin', '--inh-caps', '-net_admin'] });
+    await expect(unprivileged.ready()).rejects.toThrow(/Operation not permitted.*CAP_NET_ADMIN/);
+    await unprivileged.close();
+  });
 });
