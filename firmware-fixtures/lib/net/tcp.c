@@ -29,12 +29,14 @@ struct tcp_socket {
     uint8_t fin_received;
     uint8_t fin_queued;  /* application closed: send FIN after the data */
     uint8_t fin_sent;
+    uint8_t fin_numbered; /* fin_seq is valid: a FIN went out at least once */
     int error;           /* why the connection ended (NET_ERR_RESET, NET_ERR_TIMEOUT) */
     struct tcp_socket *parent;
     uint32_t remote_ip;
     uint16_t remote_port, local_port;
     /* send side */
     uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, fin_seq;
+    uint32_t snd_max; /* highest sequence number sent; snd_nxt goes back below it on loss */
     uint32_t cwnd, ssthresh;
     uint16_t mss;
     uint8_t dup_acks;
@@ -197,13 +199,16 @@ static void output(tcp_socket_t *s)
         }
         s->tx_sent += length;
         if (seq_gt(seq + (uint32_t)length, s->snd_nxt)) s->snd_nxt = seq + (uint32_t)length;
+        if (seq_gt(s->snd_nxt, s->snd_max)) s->snd_max = s->snd_nxt;
         if (!s->timer_running) start_timer(s);
     }
     if (s->fin_queued && !s->fin_sent && s->tx_sent == s->tx_count) {
         s->fin_seq = s->snd_una + (uint32_t)s->tx_count;
+        s->fin_numbered = 1;
         send_segment(s, s->fin_seq, TCP_FIN | TCP_ACK, 0, 0);
         s->fin_sent = 1;
         s->snd_nxt = s->fin_seq + 1;
+        if (seq_gt(s->snd_nxt, s->snd_max)) s->snd_max = s->snd_nxt;
         if (s->state == TCP_ESTABLISHED) s->state = TCP_FIN_WAIT_1;
         else if (s->state == TCP_CLOSE_WAIT) s->state = TCP_LAST_ACK;
         if (!s->timer_running) start_timer(s);
@@ -270,18 +275,19 @@ static void established(tcp_socket_t *s)
 /* ACK processing for synchronized states. Returns 0 when the segment must be dropped. */
 static int process_ack(tcp_socket_t *s, uint32_t ack, uint32_t seq, uint16_t window, size_t data_length)
 {
-    if (seq_gt(ack, s->snd_nxt)) {
+    if (seq_gt(ack, s->snd_max)) {
         send_ack(s);
         return 0;
     }
     if (seq_gt(ack, s->snd_una)) {
         uint32_t acked = ack - s->snd_una;
-        if (s->fin_sent && seq_gt(ack, s->fin_seq)) acked--; /* the FIN's sequence number */
+        if (s->fin_numbered && seq_gt(ack, s->fin_seq)) acked--; /* the FIN's sequence number */
         if (acked > s->tx_count) acked = (uint32_t)s->tx_count;
         for (size_t i = acked; i < s->tx_count; i++) s->tx[i - acked] = s->tx[i];
         s->tx_count -= acked;
         s->tx_sent = s->tx_sent > acked ? s->tx_sent - acked : 0;
         s->snd_una = ack;
+        if (seq_lt(s->snd_nxt, ack)) s->snd_nxt = ack; /* acknowledged beyond a go-back point */
         s->dup_acks = 0;
         s->retries = 0;
         if (s->rtt_timing && seq_ge(ack, s->rtt_seq)) {
@@ -292,9 +298,9 @@ static int process_ack(tcp_socket_t *s, uint32_t ack, uint32_t seq, uint16_t win
         if (s->cwnd < s->ssthresh) s->cwnd += s->mss;
         else s->cwnd += (uint32_t)s->mss * s->mss / (s->cwnd ? s->cwnd : 1) + 1;
         if (s->cwnd > 65535u * 4) s->cwnd = 65535u * 4;
-        if (s->snd_una == s->snd_nxt) s->timer_running = 0;
+        if (s->snd_una == s->snd_max) s->timer_running = 0;
         else start_timer(s);
-    } else if (ack == s->snd_una && data_length == 0 && s->snd_una != s->snd_nxt && window == s->snd_wnd) {
+    } else if (ack == s->snd_una && data_length == 0 && s->snd_una != s->snd_max && window == s->snd_wnd) {
         if (++s->dup_acks == 3) { /* fast retransmit */
             s->ssthresh = s->cwnd / 2 > 2u * s->mss ? s->cwnd / 2 : 2u * s->mss;
             s->cwnd = s->ssthresh;
@@ -310,7 +316,7 @@ static int process_ack(tcp_socket_t *s, uint32_t ack, uint32_t seq, uint16_t win
         s->snd_wl1 = seq;
         s->snd_wl2 = ack;
     }
-    int fin_acked = s->fin_sent && seq_gt(s->snd_una, s->fin_seq);
+    int fin_acked = s->fin_numbered && seq_gt(s->snd_una, s->fin_seq);
     if (s->state == TCP_FIN_WAIT_1 && fin_acked) {
         s->state = TCP_FIN_WAIT_2;
         s->state_deadline = net_now_ms() + FIN_WAIT_2_MS;
@@ -345,6 +351,7 @@ static void listen_input(tcp_socket_t *listener, uint32_t source, const uint8_t 
     s->iss = net_random();
     s->snd_una = s->iss;
     s->snd_nxt = s->iss + 1;
+    s->snd_max = s->snd_nxt;
     s->snd_wnd = get16(segment + 14);
     s->snd_wl1 = s->irs;
     s->snd_wl2 = s->iss;
@@ -496,7 +503,7 @@ void tcp_input(uint32_t source, uint32_t destination, const uint8_t *segment, si
         switch (s->state) {
         case TCP_ESTABLISHED: s->state = TCP_CLOSE_WAIT; break;
         case TCP_FIN_WAIT_1:
-            if (s->fin_sent && seq_gt(s->snd_una, s->fin_seq)) enter_time_wait(s);
+            if (s->fin_numbered && seq_gt(s->snd_una, s->fin_seq)) enter_time_wait(s);
             else s->state = TCP_CLOSING;
             break;
         case TCP_FIN_WAIT_2: enter_time_wait(s); break;
@@ -589,6 +596,7 @@ int tcp_connect(tcp_socket_t **socket, uint32_t ip, uint16_t port, uint32_t time
     s->iss = net_random();
     s->snd_una = s->iss;
     s->snd_nxt = s->iss + 1;
+    s->snd_max = s->snd_nxt;
     s->state = TCP_SYN_SENT;
     char text[16];
     net_log_line("TCP: connect %s:%u from port %u", net_ip_to_string(ip, text), port, s->local_port);

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { UserNet } from '../../../../emulator/net/usernet/index.js';
+import { UserNet } from '../../../../emulator/net/usernet/usernet.js';
 import { hostNetClock } from '../../../../emulator/net/net-clock.js';
 import { insertTxChecksums } from '../../../../peripherals/ethernet/checksum.js';
 
@@ -30,6 +30,14 @@ const udpForward = net.hostForwardPorts.find((p) => p.rule.protocol === 'udp')!.
 const child = spawn(binary, [String(echoPort)], { stdio: ['pipe', 'pipe', 'pipe'] });
 let failures = 0;
 const trace = process.env.NET_TRACE === '1';
+// NET_DROP=n drops every n-th TCP frame in each direction (exercises retransmission and reordering
+// of what arrives, i.e. out-of-order segments after a loss).
+const dropEvery = Number(process.env.NET_DROP ?? 0);
+const tcpCount = { in: 0, out: 0 };
+function dropped(direction: 'in' | 'out', f: Uint8Array): boolean {
+  if (!dropEvery || f.length < 34 || f[12] !== 8 || f[13] !== 0 || f[23] !== 6) return false;
+  return ++tcpCount[direction] % dropEvery === 0;
+}
 function describe(direction: string, f: Uint8Array): void {
   if (!trace || f.length < 34 || f[12] !== 8 || f[13] !== 0 || f[23] !== 6) return;
   const t = 14 + (f[14]! & 15) * 4;
@@ -39,6 +47,7 @@ function describe(direction: string, f: Uint8Array): void {
   process.stderr.write(`  ${direction} ${v.getUint16(t)}->${v.getUint16(t + 2)} seq ${v.getUint32(t + 4)} ack ${v.getUint32(t + 8)} flags ${f[t + 13]!.toString(16)} win ${v.getUint16(t + 14)} len ${total - (t - 14) - hl}\n`);
 }
 net.onReceive((frame) => {
+  if (dropped('in', frame)) return;
   describe('<-', frame);
   const header = Buffer.from([frame.length >> 8, frame.length & 0xff]);
   child.stdin.write(Buffer.concat([header, Buffer.from(frame)]));
@@ -52,6 +61,7 @@ child.stdout.on('data', (chunk: Buffer) => {
     const frame = new Uint8Array(pending.subarray(2, 2 + length));
     pending = pending.subarray(2 + length);
     if (offload) insertTxChecksums(frame, 3);
+    if (dropped('out', frame)) continue;
     describe('->', frame);
     net.send(frame);
   }

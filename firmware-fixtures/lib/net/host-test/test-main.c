@@ -76,7 +76,10 @@ static void tcp_client(uint16_t port)
         }
         int n = tcp_recv(s, in + received, TOTAL - received, 0);
         if (n > 0) received += (size_t)n;
-        else if (n != NET_ERR_TIMEOUT) break;
+        else if (n != NET_ERR_TIMEOUT) {
+            fprintf(stderr, "tcp_recv: %s in state %s\n", net_error_name(n), tcp_state_name(tcp_state(s)));
+            break;
+        }
     }
     CHECK(received == TOTAL && memcmp(in, out, TOTAL) == 0, "TCP echo of 64 KiB: got %zu bytes", received);
     r = tcp_close(s, 3000);
