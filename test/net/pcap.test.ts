@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,5 +66,10 @@ describe('pcap capture', () => {
     expect(checks.some(([src]) => src === '10.0.2.15')).toBe(true);
     // Timestamps come from the simulated clock: 2026-01-01 plus half a second for the TCP part.
     expect(Number(checks.at(-1)![3])).toBeCloseTo(1_767_225_600.5, 3);
+    const bytes = readFileSync(file);
+    expect(bytes.includes('link up at start')).toBe(true);
+    expect(bytes.includes('link down')).toBe(true); // closing usernet drops the link
+    const directions = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.packet_flags_direction'], { encoding: 'utf8' }).trim().split('\n');
+    expect(new Set(directions.map(Number))).toEqual(new Set([1, 2])); // 1 inbound (to the board), 2 outbound
   });
 });
