@@ -13,7 +13,7 @@ import type { VirtualClock, ScheduledEvent } from '../../emulator/time/virtual-c
 import type { ModelLog } from '../../emulator/diagnostics/access-log.js';
 import { insertTxChecksums } from './checksum.js';
 import {
-  DescriptorView, decodeRxNormal, decodeTxNormal,
+  DescriptorView, decodeRxNormal, decodeTxNormal, formatDescriptor,
   RDES3_OWN, RDES3_WB_ES, RDES3_WB_FD, RDES3_WB_LD, RDES3_WB_PL,
   TDES2_IOC, TDES3_CTX_TCMSSV, TDES3_FD, TDES3_LD, TDES3_OWN, TDES3_WB_ES, TDES3_WB_IHE, TDES3_WB_PCE,
 } from './descriptors.js';
@@ -82,6 +82,8 @@ export class Dma {
   private txInFlight: ScheduledEvent | undefined;
   private rxProgress: RxProgress | undefined;
   private rxWatchdog: ScheduledEvent | undefined;
+  /** Receives one pretty-printed line per descriptor the DMA closes (debugging aid; off by default). */
+  trace: ((line: string) => void) | undefined;
 
   constructor(
     private readonly regs: RegisterBlock,
@@ -300,6 +302,7 @@ export class Dma {
       descriptors.forEach((view, index) => {
         if (index < last) view.write(3, view.des3 & ~TDES3_OWN);
         else view.write(3, (view.des3 & (TDES3_FD | TDES3_LD)) | TDES3_LD | status);
+        this.trace?.(formatDescriptor('tx', view.address, view.words, true));
       });
       if (ioc) this.raise(DMACSR_TI);
       if (this.txState === 'running') this.processTx();
@@ -390,6 +393,7 @@ export class Dma {
         view.write(2, 0);
         view.write(3, firstFlag | (progress.offset & RDES3_WB_PL));
       }
+      this.trace?.(formatDescriptor('rx', view.address, view.words, true));
       this.rxCurrent = this.next(this.rxCurrent, 'DMACRDLAR', 'DMACRDRLR');
       if (done) {
         this.rxProgress = undefined;

@@ -398,6 +398,45 @@ describe('ETH receive', () => {
   });
 });
 
+describe('ETH MMC counters and RX interrupt watchdog', () => {
+  it('counts good unicast RX and good TX frames; freeze, reset-on-read and counter reset', () => {
+    const board = new Board();
+    board.start();
+    const frame = () => withChecksums(ipv4Frame('udp', [1, 2, 3]));
+    board.link.deliver(frame());
+    board.w(R.MMCCR, 1 << 3); // CNTFREEZ
+    board.link.deliver(frame());
+    expect(board.r(R.MMCRUPGR)).toBe(1);
+    board.w(R.MMCCR, 1 << 2); // RSTONRD
+    board.rearmAll();
+    board.link.deliver(frame());
+    expect(board.r(R.MMCRUPGR)).toBe(2);
+    expect(board.r(R.MMCRUPGR)).toBe(0);
+    board.w(R.MMCCR, 0);
+    board.send([ipv4Frame('udp', [1], HOST_MAC, BOARD_MAC).bytes]);
+    board.bench.runSeconds(0.001);
+    expect(board.r(R.MMCTPCGR)).toBe(1);
+    board.w(R.MMCCR, 1); // CNTRST self-clears
+    expect(board.r(R.MMCTPCGR)).toBe(0);
+    expect(board.r(R.MMCCR) & 1).toBe(0);
+  });
+
+  it('raises RI from DMACRIWTR for frames closed without IOC, and traces closed descriptors', () => {
+    const board = new Board();
+    board.start();
+    for (let i = 0; i < RING; i++) board.armRx(i, false);
+    const lines: string[] = [];
+    board.eth.dma.trace = (line) => lines.push(line);
+    board.w(R.DMACRIWTR, 10 | (1 << 16)); // 10 × 512 HCLK cycles
+    board.link.deliver(withChecksums(ipv4Frame('udp', [1, 2, 3])));
+    expect(board.r(R.DMACSR) & DMACSR.RI).toBe(0);
+    board.bench.runCycles(5120 + 2);
+    expect(board.r(R.DMACSR) & DMACSR.RI).toBe(DMACSR.RI);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^RX desc @0x20000400 .* OWN=CPU FD\|LD\|RS1V\|RS2V PL=60 LT=1 PT=1 IPV4/);
+  });
+});
+
 describe('ETH address filters', () => {
   function delivered(board: Board): number { return board.eth.statistics.rxDelivered; }
   function rearm(board: Board): void { board.rearmAll(); }
