@@ -5,6 +5,9 @@ import { expandRegisters } from '../../peripherals/registers/register-block.js';
 import { macRegisters } from '../../peripherals/ethernet/mac.regs.js';
 import { mtlRegisters } from '../../peripherals/ethernet/mtl.regs.js';
 import { dmaRegisters } from '../../peripherals/ethernet/dma.regs.js';
+import { modelFactory } from '../../peripherals/index.js';
+import { EthernetMac } from '../../peripherals/ethernet/eth.js';
+import { ModelBench } from '../helpers/model-bench.js';
 
 interface Reference {
   instances: Record<string, { base: number; type: string }>;
@@ -26,6 +29,15 @@ describe('ETH register table', () => {
     expect(reference.instances.ETH).toEqual({ base: 0x4002_8000, type: 'ETH' });
     expect(reference.irqs.ETH).toBe(106);
     expect(reference.irqs.ETH_WKUP).toBe(107);
+  });
+
+  it('is registered as "eth" and built from a machine-table entry', () => {
+    const bench = new ModelBench({ options: { ethPhyAutonegSeconds: 0.25 } });
+    const model = modelFactory('eth')!(bench.context('ETH'), { type: 'ETH', base: 0x4002_8000, size: 0x2000, parts: [] });
+    expect(model).toBeInstanceOf(EthernetMac);
+    expect(model.size).toBe(0x2000);
+    bench.attach(model, 0x4002_8000);
+    expect(bench.read32(0x4002_8110)).toBe(0x3242);
   });
 
   it('names every register at the header offset and covers the whole header layout', () => {
