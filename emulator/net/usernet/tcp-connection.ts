@@ -17,8 +17,12 @@ export interface TcpConnectionCallbacks {
   onEstablished(): void;
   /** The connection ended abnormally: RST from the firmware or retransmissions gave up. */
   onReset(reason: string): void;
-  /** The connection is over (after onReset too): forget it. */
-  onClosed(): void;
+  /**
+   * The connection is over (after onReset too). `graceful`: both FINs were exchanged; the caller may
+   * keep passing segments for a short while so a retransmitted FIN (our last ACK was lost) is
+   * answered with an ACK instead of a RST.
+   */
+  onClosed(graceful: boolean): void;
   /** Bytes from the firmware not yet taken by the host side; shrinks the advertised window. */
   hostBacklog(): number;
 }
@@ -53,6 +57,8 @@ export class TcpConnection {
   private readonly iss: number;
   private sndUna: number;
   private sndNxt: number;
+  /** Highest sequence number ever sent: after a go-back, ACKs up to here are still valid. */
+  private sndMax: number;
   private sndWnd = 0;
   private sndWl1 = 0;
   private sndWl2 = 0;
@@ -76,6 +82,7 @@ export class TcpConnection {
   private probing = false;
   /** After a fast retransmit: sndNxt at that moment; ACKs below it resend the next hole at once (RFC 6582). */
   private recoverPoint: number | null = null;
+  private closedGracefully = false;
 
   constructor(
     private readonly clock: NetClock,
@@ -88,6 +95,7 @@ export class TcpConnection {
     this.iss = initialSequence >>> 0;
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
+    this.sndMax = this.iss;
     this.rto = tuning.initialRto;
     if (peerSyn) {
       this.state = 'syn-received';
@@ -144,7 +152,12 @@ export class TcpConnection {
   }
 
   receive(segment: TcpSegment): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed') {
+      // Lingering: retransmissions (data or FIN, all of it already received) get our final ACK again.
+      const occupiesSequence = segment.payload.length > 0 || (segment.flags & TCP_FIN) !== 0;
+      if (this.closedGracefully && occupiesSequence && !(segment.flags & TCP_RST)) this.sendAck();
+      return;
+    }
     if (this.state === 'syn-sent') return this.receiveInSynSent(segment);
     const flags = segment.flags;
 
@@ -220,7 +233,7 @@ export class TcpConnection {
   /** False when the segment must be dropped (it acknowledges data never sent). */
   private processAck(segment: TcpSegment): boolean {
     const ack = segment.acknowledgment;
-    if (seqLt(this.sndNxt, ack)) {
+    if (seqLt(this.sndMax, ack)) {
       this.sendAck();
       return false;
     }
@@ -231,6 +244,7 @@ export class TcpConnection {
       acked -= fromData;
       if (acked > 0 && this.finQueued) this.finAcked = true;
       this.sndUna = ack;
+      if (seqLt(this.sndNxt, ack)) this.sndNxt = ack; // acknowledges what was sent before a go-back
       this.retries = 0;
       this.rto = this.tuning.initialRto;
       this.duplicateAcks = 0;
@@ -352,12 +366,14 @@ export class TcpConnection {
         const last = offset + size === this.sendBuffer.length;
         this.emit(TCP_ACK | (last ? TCP_PSH : 0), this.sndNxt, payload);
         this.sndNxt = seqAdd(this.sndNxt, size);
+        if (seqLt(this.sndMax, this.sndNxt)) this.sndMax = this.sndNxt;
         this.armTimer();
         continue;
       }
       if (unsent === 0 && this.finQueued && !this.finAcked && offset === this.sendBuffer.length && !this.recoveringBlocks(inFlight)) {
         this.emit(TCP_FIN | TCP_ACK, this.sndNxt);
         this.sndNxt = seqAdd(this.sndNxt, 1);
+        if (seqLt(this.sndMax, this.sndNxt)) this.sndMax = this.sndNxt;
         this.armTimer();
       }
       break;
@@ -424,6 +440,7 @@ export class TcpConnection {
       mss: this.tuning.mss,
     });
     this.sndNxt = seqAdd(this.iss, 1);
+    if (seqLt(this.sndMax, this.sndNxt)) this.sndMax = this.sndNxt;
     this.armTimer();
   }
 
@@ -450,14 +467,15 @@ export class TcpConnection {
   }
 
   private maybeClosed(): void {
-    if (this.state === 'established' && this.peerFinished && this.finAcked) this.close();
+    if (this.state === 'established' && this.peerFinished && this.finAcked) this.close(true);
   }
 
-  private close(): void {
+  private close(graceful = false): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.closedGracefully = graceful;
     this.stopTimer();
-    this.callbacks.onClosed();
+    this.callbacks.onClosed(graceful);
   }
 }
 

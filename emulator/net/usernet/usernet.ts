@@ -81,6 +81,7 @@ interface UdpFlow {
 }
 
 const MAX_HELD_FRAMES = 32;
+const LINGER_SECONDS = 10;
 const HOST_SEND_PAUSE_BYTES = 256 * 1024;
 
 export class UserNet implements FramePort {
@@ -113,6 +114,7 @@ export class UserNet implements FramePort {
   private readonly held = new Map<number, Uint8Array[]>();
   private readonly tcp = new Map<string, ProxiedTcp>();
   private readonly udp = new Map<string, UdpFlow>();
+  private readonly lingering = new Map<string, { connection: TcpConnection; timer: NetTimer }>();
   private readonly tcpServers: Server[] = [];
   private readonly udpServers: UdpSocket[] = [];
   private readonly forwards: HostForward[];
@@ -196,6 +198,8 @@ export class UserNet implements FramePort {
       entry.socket.destroy();
     }
     this.tcp.clear();
+    for (const { timer } of this.lingering.values()) timer.cancel();
+    this.lingering.clear();
     for (const flow of this.udp.values()) this.closeFlow(flow);
     this.udp.clear();
     for (const socket of this.udpServers) {
@@ -313,6 +317,15 @@ export class UserNet implements FramePort {
       }
       return;
     }
+    const lingering = this.lingering.get(key);
+    if (lingering) {
+      if (!(segment.flags & TCP_SYN)) {
+        lingering.connection.receive(segment);
+        return;
+      }
+      lingering.timer.cancel(); // the firmware reuses the port for a new connection
+      this.lingering.delete(key);
+    }
     if ((segment.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN) {
       this.openOutbound(ip, segment, key);
       return;
@@ -394,8 +407,18 @@ export class UserNet implements FramePort {
         this.log(`TCP ${ipToString(entry.guestIp)}:${entry.guestPort} ↔ ${ipToString(entry.remoteIp)}:${entry.remotePort}: ${reason}`);
         socket.destroy();
       },
-      onClosed: () => {
-        if (this.tcp.get(key) === entry) this.tcp.delete(key);
+      onClosed: (graceful) => {
+        if (this.tcp.get(key) !== entry) return;
+        this.tcp.delete(key);
+        if (!graceful || !entry.connection) return;
+        // A short linger instead of TIME_WAIT: a FIN retransmitted because our last ACK was lost
+        // gets that ACK again rather than a RST. Nothing else is held.
+        const connection = entry.connection;
+        this.lingering.get(key)?.timer.cancel();
+        const timer = this.clock.after(LINGER_SECONDS, () => {
+          if (this.lingering.get(key)?.connection === connection) this.lingering.delete(key);
+        });
+        this.lingering.set(key, { connection, timer });
       },
       hostBacklog: () => socket.writableLength,
     }, this.tuning, this.sequenceSeed, syn);
