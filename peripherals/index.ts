@@ -7,3 +7,4 @@ import './crypto/index.js';
 import './system/index.js';
 import './ethernet/index.js';
 import './timers/index.js';
+import './rtc/index.js';

@@ -1,0 +1,292 @@
+// RM0481 §47 RTC: a BCD calendar that runs in virtual time at RTCCLK / ((PREDIV_A+1)(PREDIV_S+1)),
+// initialisation mode, shadow-register synchronisation (RSF), write protection, alarms A/B and the
+// wakeup timer. The backup domain keeps the calendar across system resets.
+import { RegisterPeripheral } from '../core/register-peripheral.js';
+import type { IrqLine, PeripheralContext } from '../core/peripheral.js';
+import type { ScheduledEvent } from '../../emulator/time/virtual-clock.js';
+import { RTC_CR, RTC_ICSR, RTC_REGISTERS, RTC_SR } from './rtc.regs.js';
+
+const LSE_HZ = 32_768;
+export const DEFAULT_RTC_START = '2026-01-01T00:00:00Z';
+/** Registers the write protection (WPR key 0xCA, 0x53) guards. */
+const PROTECTED = ['TR', 'DR', 'PRER', 'WUTR', 'CR', 'CALR', 'ALRMAR', 'ALRMASSR', 'ALRMBR', 'ALRMBSSR', 'ALRABINR', 'ALRBBINR'];
+
+const bcd = (value: number) => ((Math.floor(value / 10) % 10) << 4) | (value % 10);
+const fromBcd = (value: number) => (value >> 4) * 10 + (value & 0xf);
+
+/** Calendar fields of a UTC time in seconds since 1970 (years 2000–2099). */
+export function calendarRegisters(epochSeconds: number): { tr: number; dr: number } {
+  const date = new Date(Math.floor(epochSeconds) * 1000);
+  const tr = (bcd(date.getUTCHours()) << 16) | (bcd(date.getUTCMinutes()) << 8) | bcd(date.getUTCSeconds());
+  const weekday = date.getUTCDay() === 0 ? 7 : date.getUTCDay();
+  const dr = (bcd(date.getUTCFullYear() % 100) << 16) | (weekday << 13) | (bcd(date.getUTCMonth() + 1) << 8) | bcd(date.getUTCDate());
+  return { tr, dr };
+}
+
+export function calendarSeconds(tr: number, dr: number): number {
+  const pm = (tr >> 22) & 1;
+  const hours = fromBcd((tr >> 16) & 0x3f) + (pm ? 12 : 0);
+  return Date.UTC(2000 + fromBcd((dr >> 16) & 0xff), fromBcd((dr >> 8) & 0x1f) - 1, fromBcd(dr & 0x3f),
+    hours, fromBcd((tr >> 8) & 0x7f), fromBcd(tr & 0x7f)) / 1000;
+}
+
+export class Rtc extends RegisterPeripheral {
+  private readonly irqLine: IrqLine;
+  /** Calendar (s since 1970, fractional) at virtual time `anchorSeconds`. */
+  private calendarAtAnchor = 0;
+  private anchorSeconds = 0;
+  private unlockStep = 0;
+  /** TR or SSR read latches the calendar until DR is read (RM0481 §47.3.10). */
+  private latched: number | null = null;
+  private syncEvent: ScheduledEvent | null = null;
+  private alarmEvent: ScheduledEvent | null = null;
+  private wakeupEvent: ScheduledEvent | null = null;
+  private readonly startSeconds: number;
+
+  constructor(ctx: PeripheralContext) {
+    super(ctx, 0x400, RTC_REGISTERS);
+    this.irqLine = ctx.irq();
+    const start = Date.parse(String(ctx.host.options.rtcStart ?? DEFAULT_RTC_START));
+    if (Number.isNaN(start)) throw new Error(`rtcStart: cannot read "${String(ctx.host.options.rtcStart)}" as an ISO date`);
+    this.startSeconds = start / 1000;
+
+    for (const name of PROTECTED.filter((n) => n !== 'TR' && n !== 'DR')) {
+      this.regs.on(name, { write: (value, previous) => this.protectedWrite(name, value, previous) });
+    }
+    this.regs.on('TR', {
+      read: () => this.shadow().tr,
+      write: (value, previous) => this.calendarWrite('TR', value, previous),
+    });
+    this.regs.on('DR', {
+      read: () => this.shadow(true).dr,
+      peek: () => this.current().dr,
+      write: (value, previous) => this.calendarWrite('DR', value, previous),
+    });
+    this.regs.on('SSR', { read: () => this.subseconds(this.shadow().seconds), peek: () => this.subseconds(this.current().seconds) });
+    this.regs.on('WPR', { write: (value) => this.key(value & 0xff) });
+    this.regs.on('ICSR', { write: (value, previous) => this.statusWrite(value, previous) });
+    this.regs.on('SCR', { write: (value) => {
+      this.regs.setBits('SR', value & 0x7f, false);
+      this.regs.set('SCR', 0);
+      this.updateIrq();
+    } });
+    this.regs.on('MISR', { read: () => this.regs.get('SR') & this.enabledInterrupts() });
+    this.regs.on('SMISR', { read: () => 0 });
+    this.powerOnReset();
+  }
+
+  /** Backup-domain reset: the calendar starts at host option rtcStart (default 2026-01-01T00:00:00Z). */
+  powerOnReset(): void {
+    this.regs.reset();
+    this.stopEvents();
+    this.calendarAtAnchor = this.startSeconds;
+    this.anchorSeconds = this.ctx.clock.seconds;
+    const { tr, dr } = calendarRegisters(this.startSeconds);
+    this.regs.set('TR', tr);
+    this.regs.set('DR', dr);
+    this.regs.setBits('ICSR', RTC_ICSR.INITS | RTC_ICSR.RSF);
+    this.unlockStep = 0;
+    this.latched = null;
+    this.updateIrq();
+  }
+
+  /** A system reset leaves the backup domain (calendar, configuration) running. */
+  override reset(): void {
+    this.unlockStep = 0;
+    this.latched = null;
+  }
+
+  private get initMode(): boolean {
+    return (this.regs.get('ICSR') & RTC_ICSR.INITF) !== 0;
+  }
+
+  /** Calendar seconds advanced per virtual second. */
+  private rate(): number {
+    const rtcclk = this.ctx.clocks.kernelFrequency(this.name) || LSE_HZ;
+    const prescale = (this.regs.field('PRER', 'PREDIV_A') + 1) * (this.regs.field('PRER', 'PREDIV_S') + 1);
+    return rtcclk / prescale;
+  }
+
+  private calendarNow(): number {
+    if (this.initMode) return this.calendarAtAnchor;
+    return this.calendarAtAnchor + (this.ctx.clock.seconds - this.anchorSeconds) * this.rate();
+  }
+
+  private current(): { tr: number; dr: number; seconds: number } {
+    if (this.initMode) return { tr: this.regs.get('TR'), dr: this.regs.get('DR'), seconds: this.calendarAtAnchor };
+    const seconds = this.calendarNow();
+    return { ...calendarRegisters(seconds + 1e-9), seconds };
+  }
+
+  private shadow(release = false): { tr: number; dr: number; seconds: number } {
+    const seconds = this.latched ?? this.calendarNow();
+    if (!this.initMode) this.latched = release ? null : seconds;
+    if (this.initMode) return this.current();
+    return { ...calendarRegisters(seconds + 1e-9), seconds };
+  }
+
+  /** SSR counts down from PREDIV_S within each second. */
+  private subseconds(seconds: number): number {
+    const prediv = this.regs.field('PRER', 'PREDIV_S');
+    const fraction = seconds - Math.floor(seconds + 1e-9);
+    return Math.max(0, prediv - Math.floor(Math.max(0, fraction) * (prediv + 1) + 1e-6));
+  }
+
+  private key(value: number): void {
+    this.regs.set('WPR', 0);
+    if (this.unlockStep === 0 && value === 0xca) this.unlockStep = 1;
+    else if (this.unlockStep === 1 && value === 0x53) this.unlockStep = 2;
+    else this.unlockStep = 0;
+  }
+
+  private get unlocked(): boolean {
+    return this.unlockStep === 2;
+  }
+
+  private protectedWrite(name: string, value: number, previous: number): void {
+    if (!this.unlocked) {
+      this.regs.set(name, previous);
+      this.ctx.log.guestError('write ignored: RTC write protection active (WPR 0xCA, 0x53 first)', { register: name, value });
+      return;
+    }
+    if (name === 'CR') {
+      if (value & (1 << 16)) this.shiftHours(+1);
+      if (value & (1 << 17)) this.shiftHours(-1);
+      this.regs.setBits('CR', 3 << 16, false);
+      this.schedule();
+      this.updateIrq();
+    } else if (name === 'PRER' || name === 'WUTR') {
+      if (name === 'PRER' && !this.initMode) {
+        this.regs.set(name, previous);
+        this.ctx.log.guestError('PRER is written only in initialisation mode', { register: name, value });
+        return;
+      }
+      this.schedule();
+    } else if (name.startsWith('ALRM')) {
+      this.schedule();
+    }
+  }
+
+  private shiftHours(hours: number): void {
+    this.reanchor(this.calendarNow() + 3600 * hours);
+  }
+
+  private calendarWrite(name: 'TR' | 'DR', value: number, previous: number): void {
+    if (!this.unlocked) {
+      this.regs.set(name, previous);
+      this.ctx.log.guestError('write ignored: RTC write protection active (WPR 0xCA, 0x53 first)', { register: name, value });
+    } else if (!this.initMode) {
+      this.regs.set(name, previous);
+      this.ctx.log.guestError('calendar written outside initialisation mode (ICSR.INIT)', { register: name, value });
+    }
+  }
+
+  private statusWrite(value: number, previous: number): void {
+    if ((value ^ previous) & RTC_ICSR.INIT) {
+      if (!this.unlocked) {
+        this.regs.setBits('ICSR', RTC_ICSR.INIT, (previous & RTC_ICSR.INIT) !== 0);
+        this.ctx.log.guestError('ICSR.INIT ignored: RTC write protection active', { register: 'ICSR', value });
+        return;
+      }
+      if (value & RTC_ICSR.INIT) {
+        // Entering initialisation mode stops the calendar; TR/DR show the value it reached.
+        const { tr, dr } = calendarRegisters(this.calendarNow() + 1e-9);
+        this.calendarAtAnchor = Math.floor(this.calendarNow() + 1e-9);
+        this.regs.set('TR', tr);
+        this.regs.set('DR', dr);
+        this.regs.setBits('ICSR', RTC_ICSR.INITF);
+      } else {
+        this.regs.setBits('ICSR', RTC_ICSR.INITF, false);
+        this.reanchor(calendarSeconds(this.regs.get('TR'), this.regs.get('DR')));
+        if ((this.regs.get('DR') >> 16) & 0xff) this.regs.setBits('ICSR', RTC_ICSR.INITS);
+        this.regs.setBits('ICSR', RTC_ICSR.RSF, false);
+        this.resync();
+      }
+    }
+    if (!(value & RTC_ICSR.RSF) && previous & RTC_ICSR.RSF) this.resync();
+  }
+
+  /** RSF rises again once the shadow registers are copied (two RTCCLK periods). */
+  private resync(): void {
+    this.syncEvent?.cancel();
+    const rtcclk = this.ctx.clocks.kernelFrequency(this.name) || LSE_HZ;
+    this.syncEvent = this.ctx.clock.afterSeconds(2 / rtcclk, () => {
+      this.syncEvent = null;
+      if (!this.initMode) this.regs.setBits('ICSR', RTC_ICSR.RSF);
+    }, `${this.name} shadow sync`);
+  }
+
+  private reanchor(calendar: number): void {
+    this.calendarAtAnchor = calendar;
+    this.anchorSeconds = this.ctx.clock.seconds;
+    this.latched = null;
+    this.schedule();
+  }
+
+  private enabledInterrupts(): number {
+    const cr = this.regs.get('CR');
+    return (cr & RTC_CR.ALRAIE ? RTC_SR.ALRAF : 0) | (cr & RTC_CR.ALRBIE ? RTC_SR.ALRBF : 0) | (cr & RTC_CR.WUTIE ? RTC_SR.WUTF : 0);
+  }
+
+  updateIrq(): void {
+    this.irqLine.set((this.regs.get('SR') & this.enabledInterrupts()) !== 0);
+  }
+
+  private alarmMatches(register: 'ALRMAR' | 'ALRMBR', tr: number, dr: number): boolean {
+    const alarm = this.regs.get(register);
+    if (!(alarm & 0x80) && (alarm & 0x7f) !== (tr & 0x7f)) return false;
+    if (!(alarm & 0x8000) && ((alarm >> 8) & 0x7f) !== ((tr >> 8) & 0x7f)) return false;
+    if (!(alarm & 0x80_0000) && ((alarm >> 16) & 0x7f) !== ((tr >> 16) & 0x7f)) return false;
+    if (!(alarm & 0x8000_0000)) {
+      const day = (alarm >>> 24) & 0x3f;
+      if (alarm & (1 << 30) ? (day & 0xf) !== ((dr >> 13) & 7) : day !== (dr & 0x3f)) return false;
+    }
+    return true;
+  }
+
+  /** Alarms are checked once per calendar second while enabled; the wakeup timer fires periodically. */
+  private schedule(): void {
+    this.stopEvents();
+    if (this.initMode) return;
+    const cr = this.regs.get('CR');
+    const rate = this.rate();
+    if (cr & (RTC_CR.ALRAE | RTC_CR.ALRBE) && rate > 0) {
+      const now = this.calendarNow();
+      const next = Math.floor(now + 1e-9) + 1;
+      this.alarmEvent = this.ctx.clock.afterSeconds((next - now) / rate, () => {
+        this.alarmEvent = null;
+        const { tr, dr } = calendarRegisters(next);
+        const cr2 = this.regs.get('CR');
+        if (cr2 & RTC_CR.ALRAE && this.alarmMatches('ALRMAR', tr, dr)) this.regs.setBits('SR', RTC_SR.ALRAF);
+        if (cr2 & RTC_CR.ALRBE && this.alarmMatches('ALRMBR', tr, dr)) this.regs.setBits('SR', RTC_SR.ALRBF);
+        this.updateIrq();
+        this.schedule();
+      }, `${this.name} alarm check`);
+    }
+    if (cr & RTC_CR.WUTE) this.scheduleWakeup();
+  }
+
+  private scheduleWakeup(): void {
+    const rtcclk = this.ctx.clocks.kernelFrequency(this.name) || LSE_HZ;
+    const select = this.regs.get('CR') & RTC_CR.WUCKSEL;
+    const ticks = this.regs.field('WUTR', 'WUT') + 1 + (select >= 6 ? 0x10000 : 0);
+    const tickSeconds = select < 4 ? (16 >> select) / rtcclk : 1 / this.rate();
+    this.wakeupEvent = this.ctx.clock.afterSeconds(ticks * tickSeconds, () => {
+      this.wakeupEvent = null;
+      this.regs.setBits('SR', RTC_SR.WUTF);
+      this.updateIrq();
+      if (this.regs.get('CR') & RTC_CR.WUTE) this.scheduleWakeup();
+    }, `${this.name} wakeup`);
+  }
+
+  private stopEvents(): void {
+    this.alarmEvent?.cancel();
+    this.wakeupEvent?.cancel();
+    this.alarmEvent = this.wakeupEvent = null;
+  }
+
+  /** The calendar now, as a UTC date (for traces and tests). */
+  calendarDate(): Date {
+    return new Date(Math.floor(this.calendarNow() + 1e-9) * 1000);
+  }
+}
