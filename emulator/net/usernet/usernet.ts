@@ -280,14 +280,17 @@ export class UserNet implements FramePort {
       return;
     }
     if (ip.source === 0) return;
+    // Answers come from the address the query went to, as the firmware expects (a broadcast
+    // query is answered from the DNS address).
+    const answerFrom = this.isBroadcastOrMulticast(ip.destination) ? this.dnsIp : ip.destination;
     if (udp.destinationPort === 53) {
       const answer = answerDnsQuery(udp.payload, this.hosts);
-      if (answer) this.sendUdp(ip.destination, udp.destinationPort, ip.source, udp.sourcePort, answer);
+      if (answer) this.sendUdp(answerFrom, udp.destinationPort, ip.source, udp.sourcePort, answer);
       return;
     }
     if (udp.destinationPort === 123) {
       const answer = answerSntpRequest(udp.payload, this.timeOfDay());
-      if (answer) this.sendUdp(ip.destination, udp.destinationPort, ip.source, udp.sourcePort, answer);
+      if (answer) this.sendUdp(answerFrom, udp.destinationPort, ip.source, udp.sourcePort, answer);
       return;
     }
     if (this.isBroadcastOrMulticast(ip.destination)) return;
