@@ -57,6 +57,8 @@ export interface Engine {
   run(maxInstructions: number): { executed: number; stop: StopReason };
   /** Ends the current `run` after the current instruction. Safe from any hook or MMIO callback. */
   stop(): void;
+  /** From a code hook only: ends the run before the hooked instruction executes (breakpoints). */
+  stopBeforeCurrentInstruction(): void;
   onInterrupt(callback: (intno: number) => void): void;
   /** A hook on the instructions in [begin, end] (inclusive); used for breakpoints, never patching memory. */
   addCodeHook(begin: number, end: number, callback: (address: number, size: number) => void): CodeHookHandle;

@@ -52,6 +52,8 @@ interface HelperLibrary {
   h5_counter_install: (uc: unknown) => unknown;
   h5_counter_arm: (counter: unknown, limit: number) => void;
   h5_counter_executed: (counter: unknown) => number;
+  h5_counter_stop_now: (counter: unknown) => void;
+  h5_counter_stop_before_current: (uc: unknown, counter: unknown) => void;
   h5_counter_remove: (uc: unknown, counter: unknown) => void;
   h5_block_ring_install: (uc: unknown, capacity: number) => unknown;
   h5_block_ring_copy: (ring: unknown, out: Uint32Array, max: number) => number;
@@ -116,6 +118,8 @@ function loadLibrary() {
     h5_counter_install: helperLib.func('void *h5_counter_install(void *uc)'),
     h5_counter_arm: helperLib.func('void h5_counter_arm(void *counter, uint64_t limit)'),
     h5_counter_executed: helperLib.func('uint64_t h5_counter_executed(void *counter)'),
+    h5_counter_stop_now: helperLib.func('void h5_counter_stop_now(void *counter)'),
+    h5_counter_stop_before_current: helperLib.func('void h5_counter_stop_before_current(void *uc, void *counter)'),
     h5_counter_remove: helperLib.func('void h5_counter_remove(void *uc, void *counter)'),
     h5_block_ring_install: helperLib.func('void *h5_block_ring_install(void *uc, uint32_t capacity)'),
     h5_block_ring_copy: helperLib.func('uint32_t h5_block_ring_copy(void *ring, _Out_ uint32_t *out, uint32_t max)'),
@@ -244,7 +248,12 @@ export class UnicornEngine implements Engine {
 
   stop(): void {
     this.stopRequested = true;
-    this.lib.uc.uc_emu_stop(this.handle);
+    this.lib.helpers.h5_counter_stop_now(this.counter);
+  }
+
+  stopBeforeCurrentInstruction(): void {
+    this.stopRequested = true;
+    this.lib.helpers.h5_counter_stop_before_current(this.handle, this.counter);
   }
 
   onInterrupt(callback: (intno: number) => void): void {

@@ -39,6 +39,10 @@ export interface MachineDescription {
   priorityBits: number;
   /** SYSCLK out of reset (HSI 64 MHz divided by HSIDIV = 2). */
   resetFrequencyHz: number;
+  /** Where the vector table is fetched at reset (VTOR's reset value): flash on the STM32H5. */
+  bootAddress?: number;
+  /** CMSIS names of the external interrupts, for messages (IRQ number → name). */
+  irqNames?: Record<number, string>;
   memories: MemoryDescription[];
   peripherals: PeripheralDescription[];
 }

@@ -53,6 +53,6 @@ static inline void disable_irq(void) { __asm__ volatile("cpsid i" ::: "memory");
 static inline void set_basepri(uint32_t value) { __asm__ volatile("msr basepri, %0" ::"r"(value) : "memory"); }
 static inline void dsb_isb(void) { __asm__ volatile("dsb\n isb" ::: "memory"); }
 
-extern void (*h5_irq_handlers[131])(void);
+extern void (*volatile h5_irq_handlers[131])(void);
 
 #endif

@@ -26,7 +26,7 @@ WEAK_HANDLER(SysTick_Handler);
 WEAK_HANDLER(IRQ_Handler);
 
 /* External interrupts use one handler that fixtures may override per line through this table. */
-void (*h5_irq_handlers[131])(void);
+void (*volatile h5_irq_handlers[131])(void);
 
 void IRQ_Dispatch(void)
 {

@@ -58,6 +58,26 @@ void h5_counter_arm(struct h5_counter *counter, uint64_t limit)
     counter->limit = limit;
 }
 
+/* Stops before the next instruction. This is the only safe way to stop from an MMIO callback:
+ * uc_emu_stop there makes Unicorn 2.0.1 restart the current load or store (it runs again, and a
+ * load's result is lost). It also holds when a hook has just written PC, where Unicorn resumes
+ * the run and forgets a pending uc_emu_stop. */
+void h5_counter_stop_now(struct h5_counter *counter)
+{
+    counter->limit = counter->executed;
+}
+
+/* From a code hook: stop before the instruction the hook is for, which the counter hook (installed
+ * first, so called first) has already counted. */
+void h5_counter_stop_before_current(uc_engine *uc, struct h5_counter *counter)
+{
+    if (counter->executed > 0) {
+        counter->executed--;
+    }
+    counter->limit = counter->executed;
+    uc_emu_stop(uc);
+}
+
 uint64_t h5_counter_executed(const struct h5_counter *counter)
 {
     return counter->executed;

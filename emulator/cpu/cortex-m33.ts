@@ -1,0 +1,581 @@
+// The Cortex-M33 as h5sim runs it: Unicorn executes instructions; this class does what Unicorn
+// leaves out for M-profile — exception entry and return (basic and FP-extended frames, 8-byte
+// alignment, EXC_RETURN, MSP/PSP, priorities and masking, tail-chaining), faults and their
+// escalation, semihosting, WFI/sleep, and the run loop that keeps the virtual clock.
+// ARMv8-M Architecture Reference Manual, B3 (exception model) and D1 (pseudocode).
+import { EngineException, Reg, type Engine, type StopReason } from '../core/engine.js';
+import type { Bus, BusError } from '../bus/bus.js';
+import type { VirtualClock } from '../time/virtual-clock.js';
+import { Exception, type MaskState, type Nvic } from './nvic.js';
+import type { SystemControlSpace } from './system-control.js';
+import { CFSR, HFSR } from './system-control.regs.js';
+import { Semihosting } from './semihosting.js';
+import { formatFaultReport, type FaultReport } from '../diagnostics/fault-report.js';
+import { hex } from '../diagnostics/access-log.js';
+
+const CONTROL_NPRIV = 1 << 0;
+const CONTROL_SPSEL = 1 << 1;
+const CONTROL_FPCA = 1 << 2;
+const XPSR_ALIGN = 1 << 9;
+const XPSR_T = 1 << 24;
+const EXC_RETURN_PREFIX = 0xffff_ff80;
+const EXC_RETURN_ES = 1 << 0;
+const EXC_RETURN_SPSEL = 1 << 2;
+const EXC_RETURN_MODE = 1 << 3;
+const EXC_RETURN_FTYPE = 1 << 4;
+const EXC_RETURN_DCRS = 1 << 5;
+const EXC_RETURN_S = 1 << 6;
+const XPSR_NZCVQG = 138;
+const UC_ERR_INSN_INVALID = 10; // Unicorn id writing flags, GE, IPSR, IT and T together
+const BASIC_FRAME = 0x20;
+const EXTENDED_FRAME = 0x68;
+/** The longest slice between checks for pending interrupts, in instructions. */
+const MAX_SLICE = 500_000;
+/** Slice length while an exception is pending but masked (PRIMASK/BASEPRI set by MSR, which we do not see). */
+const MASKED_PENDING_SLICE = 64;
+
+export type CoreStop =
+  | { kind: 'budget' }
+  | { kind: 'exit'; code: number; reason: string }
+  | { kind: 'lockup'; report: FaultReport }
+  | { kind: 'fault-loop'; report: FaultReport }
+  | { kind: 'breakpoint'; address: number }
+  | { kind: 'watchpoint'; address: number; access: 'read' | 'write' }
+  | { kind: 'halted' }
+  | { kind: 'sleeping-forever' }
+  | { kind: 'model-error'; error: unknown };
+
+export interface CoreOptions {
+  symbolize?: (address: number) => string | undefined;
+  console?: (text: string) => void;
+  /** Called before a slice; returning true ends the run (the harness's stop conditions). */
+  traceExceptions?: (event: { kind: 'entry' | 'return'; exception: number; cycle: number }) => void;
+}
+
+interface CoreState { xpsr: number; control: number; msp: number; psp: number }
+
+export class CortexM33 {
+  readonly semihosting: Semihosting;
+  sleeping = false;
+  /** Set by a debugger breakpoint or watchpoint hook: the run ends after the current instruction. */
+  private debugStop: CoreStop | null = null;
+  private pendingBusError: (BusError & { pc: number }) | null = null;
+  private pendingModelError: unknown = null;
+  private pendingStop: CoreStop | null = null;
+  private systemResetRequested = false;
+  private hardFaultEnteredAt = -1;
+  lastFault: FaultReport | null = null;
+  /** Cycles executed with a stack frame or register state that cannot continue. */
+  private lockedUp: FaultReport | null = null;
+  /** A debugger is attached: BKPT instructions halt instead of escalating to HardFault. */
+  debuggerAttached = false;
+  /** Exceptions are not taken while single-stepping unless asked (GDB `monitor step-irq on`). */
+  maskInterruptsWhileStepping = true;
+  onSystemReset: () => void = () => {};
+
+  constructor(
+    readonly engine: Engine,
+    readonly bus: Bus,
+    readonly clock: VirtualClock,
+    readonly nvic: Nvic,
+    readonly scs: SystemControlSpace,
+    private readonly options: CoreOptions = {},
+  ) {
+    this.semihosting = new Semihosting({
+      readMemory: (address, length) => this.bus.debugRead(address, length),
+      writeConsole: (text) => this.options.console?.(text),
+      virtualSeconds: () => this.clock.seconds,
+    });
+    engine.onInterrupt((intno) => this.onEngineInterrupt(intno));
+    nvic.onPend = () => this.engine.stop();
+    bus.onBusError = (error) => {
+      if (!this.pendingBusError) this.pendingBusError = { ...error, pc: this.engine.readRegister(Reg.PC) };
+      this.engine.stop();
+    };
+    bus.onModelError = (error) => {
+      if (!this.pendingModelError) this.pendingModelError = error;
+      this.engine.stop();
+    };
+  }
+
+  symbol(address: number): string | undefined {
+    return this.options.symbolize?.(address);
+  }
+
+  /** Power-on or system reset of the core: registers, SCS, vector fetch. */
+  reset(): void {
+    this.nvic.reset();
+    this.scs.reset();
+    this.sleeping = false;
+    this.lockedUp = null;
+    this.lastFault = null;
+    this.hardFaultEnteredAt = -1;
+    this.pendingBusError = null;
+    this.pendingStop = null;
+    for (const reg of [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12]) {
+      this.engine.writeRegister(reg, 0);
+    }
+    this.engine.writeRegister(Reg.PRIMASK, 0);
+    this.engine.writeRegister(Reg.FAULTMASK, 0);
+    this.engine.writeRegister(Reg.BASEPRI, 0);
+    this.engine.writeRegister(Reg.FPSCR, 0);
+    for (let i = 0; i < 16; i++) this.engine.writeRegisterBits64(Reg.D0 + i, 0n);
+    const vtor = this.scs.vtor;
+    const sp = this.readWord(vtor);
+    const entry = this.readWord(vtor + 4);
+    this.applyCoreState({ xpsr: XPSR_T, control: 0, msp: (sp ?? 0) & ~3, psp: 0 });
+    this.engine.writeRegister(Reg.LR, 0xffff_ffff);
+    if (sp === undefined || entry === undefined) {
+      this.lockedUp = this.makeReport('lockup', `the vector table at ${hex(vtor)} cannot be read (nothing is mapped there)`);
+      return;
+    }
+    this.engine.writeRegister(Reg.PC, entry | 1);
+    if ((entry & 1) === 0) this.raiseUsageFault(CFSR.INVSTATE, entry);
+  }
+
+  private readWord(address: number): number | undefined {
+    const bytes = this.bus.debugRead(address, 4);
+    if (!bytes) return undefined;
+    return (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+  }
+
+  private masks(): MaskState {
+    return {
+      primask: this.engine.readRegister(Reg.PRIMASK),
+      faultmask: this.engine.readRegister(Reg.FAULTMASK),
+      basepri: this.engine.readRegister(Reg.BASEPRI),
+    };
+  }
+
+  get currentException(): number {
+    return this.engine.readRegister(Reg.IPSR) & 0x1ff;
+  }
+
+  /**
+   * Writes IPSR, CONTROL and both stack pointers consistently. Unicorn banks SP by the current
+   * mode: `regs[13]` is the active stack and the other is stored apart, and writing IPSR does not
+   * swap them. So we switch to handler mode (privileged, MSP active), write CONTROL and the stack
+   * pointers in the roles they will have once the final IPSR is in place, then write xPSR.
+   */
+  private applyCoreState(state: CoreState): void {
+    const e = this.engine;
+    e.writeRegister(Reg.IPSR, 1);
+    e.writeRegister(Reg.CONTROL, state.control);
+    const threadOnProcessStack = (state.xpsr & 0x1ff) === 0 && (state.control & CONTROL_SPSEL) !== 0;
+    if (threadOnProcessStack) {
+      e.writeRegister(Reg.MSP, state.psp);
+      e.writeRegister(Reg.PSP, state.msp);
+    } else {
+      e.writeRegister(Reg.MSP, state.msp);
+      e.writeRegister(Reg.PSP, state.psp);
+    }
+    e.writeRegister(XPSR_NZCVQG, state.xpsr | XPSR_T);
+  }
+
+  private writeWords(address: number, words: number[]): boolean {
+    if (!this.bus.isMemory(address, words.length * 4)) return false;
+    for (let i = 0; i < words.length; i++) this.bus.write32(address + i * 4, words[i]! >>> 0);
+    return true;
+  }
+
+  private readWords(address: number, count: number): number[] | null {
+    if (!this.bus.isMemory(address, count * 4)) return null;
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) out.push(this.bus.read32(address + i * 4));
+    return out;
+  }
+
+  /** Exception entry: push the frame, select the handler. Returns false on a stacking failure. */
+  private enterException(exception: number, returnAddress: number): void {
+    const e = this.engine;
+    const control = e.readRegister(Reg.CONTROL);
+    const xpsr = e.readRegister(Reg.XPSR);
+    const ipsr = xpsr & 0x1ff;
+    const msp = e.readRegister(Reg.MSP);
+    const psp = e.readRegister(Reg.PSP);
+    const threadMode = ipsr === 0;
+    const onProcessStack = threadMode && (control & CONTROL_SPSEL) !== 0;
+    const fpContext = (control & CONTROL_FPCA) !== 0;
+    const sp = onProcessStack ? psp : msp;
+    const frameSize = fpContext ? EXTENDED_FRAME : BASIC_FRAME;
+    const realign = (sp & 4) !== 0;
+    const frame = ((sp - frameSize) & ~7) >>> 0;
+    const words = [
+      e.readRegister(Reg.R0), e.readRegister(Reg.R1), e.readRegister(Reg.R2), e.readRegister(Reg.R3),
+      e.readRegister(Reg.R12), e.readRegister(Reg.LR), returnAddress & ~1, (xpsr & ~XPSR_ALIGN) | (realign ? XPSR_ALIGN : 0),
+    ];
+    if (fpContext) {
+      for (let i = 0; i < 8; i++) {
+        const d = e.readRegisterBits64(Reg.D0 + i);
+        words.push(Number(d & 0xffff_ffffn), Number(d >> 32n));
+      }
+      words.push(e.readRegister(Reg.FPSCR), 0);
+      this.scs.regs.set('FPCAR', frame + 0x20);
+    }
+    if (!this.writeWords(frame, words)) {
+      // A stacking failure (stack pointer outside memory) escalates; if it happens while entering
+      // HardFault itself, the core locks up.
+      if (exception === Exception.HardFault || this.currentException === Exception.HardFault) {
+        this.lockedUp = this.makeReport('lockup', `exception entry to ${this.nvic.exceptionName(exception)} could not push its frame at ${hex(frame)}: the stack pointer is outside memory`);
+        e.stop();
+        return;
+      }
+      this.scs.recordFault(CFSR.STKERR, HFSR.FORCED);
+      this.nvic.setPending(Exception.HardFault);
+      this.enterFrameless(Exception.HardFault, control, msp, psp, onProcessStack, fpContext);
+      return;
+    }
+    const excReturn = (EXC_RETURN_PREFIX | EXC_RETURN_S | EXC_RETURN_DCRS | EXC_RETURN_ES
+      | (fpContext ? 0 : EXC_RETURN_FTYPE) | (threadMode ? EXC_RETURN_MODE : 0) | (onProcessStack ? EXC_RETURN_SPSEL : 0)) >>> 0;
+    this.nvic.activate(exception);
+    this.applyCoreState({
+      xpsr: (xpsr & 0xf80f_0000) | exception,
+      control: control & ~(CONTROL_SPSEL | CONTROL_FPCA),
+      msp: onProcessStack ? msp : frame,
+      psp: onProcessStack ? frame : psp,
+    });
+    e.writeRegister(Reg.LR, excReturn);
+    this.jumpToVector(exception);
+    this.options.traceExceptions?.({ kind: 'entry', exception, cycle: this.clock.now });
+  }
+
+  /** Enters a handler without pushing (after a stacking fault): the frame is lost, as on silicon. */
+  private enterFrameless(exception: number, control: number, msp: number, psp: number, onProcessStack: boolean, fpContext: boolean): void {
+    const excReturn = (EXC_RETURN_PREFIX | EXC_RETURN_S | EXC_RETURN_DCRS | EXC_RETURN_ES | (fpContext ? 0 : EXC_RETURN_FTYPE)
+      | EXC_RETURN_MODE | (onProcessStack ? EXC_RETURN_SPSEL : 0)) >>> 0;
+    this.nvic.activate(exception);
+    this.applyCoreState({ xpsr: exception, control: control & ~(CONTROL_SPSEL | CONTROL_FPCA), msp, psp });
+    this.engine.writeRegister(Reg.LR, excReturn);
+    this.jumpToVector(exception);
+  }
+
+  private jumpToVector(exception: number): void {
+    if (exception === Exception.HardFault) this.hardFaultEnteredAt = this.clock.now;
+    const vector = this.readWord(this.scs.vtor + exception * 4);
+    if (vector === undefined) {
+      this.lockedUp = this.makeReport('lockup', `vector ${exception} (${this.nvic.exceptionName(exception)}) cannot be read from the table at ${hex(this.scs.vtor)}`);
+      this.engine.stop();
+      return;
+    }
+    this.engine.writeRegister(Reg.PC, vector | 1);
+    if ((vector & 1) === 0) {
+      // Branching to a vector with bit 0 clear is an INVSTATE UsageFault on the first instruction.
+      this.raiseUsageFault(CFSR.INVSTATE, vector);
+    }
+  }
+
+  /** Exception return through EXC_RETURN (Unicorn stops with PC = EXC_RETURN & ~1). */
+  private returnFromException(excReturn: number): void {
+    const e = this.engine;
+    const current = this.currentException;
+    if (current === 0 || (excReturn & 0xff00_0000) >>> 0 !== 0xff00_0000) {
+      this.raiseUsageFault(CFSR.INVPC, excReturn);
+      return;
+    }
+    const toThread = (excReturn & EXC_RETURN_MODE) !== 0;
+    const useProcessStack = toThread && (excReturn & EXC_RETURN_SPSEL) !== 0;
+    const fpFrame = (excReturn & EXC_RETURN_FTYPE) === 0;
+    this.nvic.deactivate(current);
+    this.options.traceExceptions?.({ kind: 'return', exception: current, cycle: this.clock.now });
+    if (current === Exception.HardFault) this.hardFaultEnteredAt = -1;
+    const msp = e.readRegister(Reg.MSP);
+    const psp = e.readRegister(Reg.PSP);
+    const sp = useProcessStack ? psp : msp;
+    const words = this.readWords(sp, fpFrame ? EXTENDED_FRAME / 4 : BASIC_FRAME / 4);
+    if (!words) {
+      this.lockedUp = this.makeReport('lockup', `exception return could not pop the frame at ${hex(sp)}: the stack pointer is outside memory`);
+      e.stop();
+      return;
+    }
+    const stackedXpsr = words[7]!;
+    const newSp = (sp + (fpFrame ? EXTENDED_FRAME : BASIC_FRAME) + (stackedXpsr & XPSR_ALIGN ? 4 : 0)) >>> 0;
+    const returnIpsr = stackedXpsr & 0x1ff;
+    if (toThread !== (returnIpsr === 0)) {
+      // Integrity check: returning to thread mode with a non-zero IPSR (or the reverse).
+      this.nvic.active[current] = 1;
+      this.raiseUsageFault(CFSR.INVPC, excReturn);
+      return;
+    }
+    e.writeRegister(Reg.R0, words[0]!);
+    e.writeRegister(Reg.R1, words[1]!);
+    e.writeRegister(Reg.R2, words[2]!);
+    e.writeRegister(Reg.R3, words[3]!);
+    e.writeRegister(Reg.R12, words[4]!);
+    e.writeRegister(Reg.LR, words[5]!);
+    if (fpFrame) {
+      for (let i = 0; i < 8; i++) {
+        e.writeRegisterBits64(Reg.D0 + i, BigInt(words[8 + i * 2]!) | (BigInt(words[9 + i * 2]!) << 32n));
+      }
+      e.writeRegister(Reg.FPSCR, words[24]!);
+    }
+    let control = e.readRegister(Reg.CONTROL);
+    control = toThread ? (control & ~CONTROL_SPSEL) | (useProcessStack ? CONTROL_SPSEL : 0) : control & ~CONTROL_SPSEL;
+    control = (control & ~CONTROL_FPCA) | (fpFrame ? CONTROL_FPCA : 0);
+    this.applyCoreState({
+      xpsr: stackedXpsr & ~XPSR_ALIGN,
+      control,
+      msp: useProcessStack ? msp : newSp,
+      psp: useProcessStack ? newSp : psp,
+    });
+    e.writeRegister(Reg.PC, (words[6]! & ~1) | 1);
+    if (toThread && this.scs.sleepOnExit && this.nvic.activeCount() === 0) {
+      this.sleeping = true;
+      e.stop();
+    }
+  }
+
+  private onEngineInterrupt(intno: number): void {
+    const e = this.engine;
+    switch (intno) {
+      case EngineException.EXCEPTION_EXIT:
+        this.returnFromException((e.readRegister(Reg.PC) | 1) >>> 0);
+        this.takePendingException();
+        return;
+      case EngineException.SWI: {
+        // SVC is synchronous: taken now, or escalated to HardFault if it cannot preempt.
+        const pc = e.readRegister(Reg.PC);
+        this.nvic.setPending(Exception.SVCall);
+        if (this.nvic.groupPriority(Exception.SVCall) >= this.nvic.executionPriority(this.masks())) {
+          this.nvic.pending[Exception.SVCall] = 0;
+          this.escalate(HFSR.FORCED, pc, 'SVC executed where SVCall cannot preempt (priority or masking)');
+          return;
+        }
+        this.nvic.pending[Exception.SVCall] = 0;
+        this.enterException(Exception.SVCall, pc);
+        return;
+      }
+      case EngineException.BKPT: {
+        const pc = e.readRegister(Reg.PC);
+        const instruction = this.bus.debugRead(pc, 2);
+        const imm = instruction ? instruction[0]! : -1;
+        if (instruction && instruction[1] === 0xbe && imm === 0xab) {
+          const result = this.semihosting.call(e.readRegister(Reg.R0), e.readRegister(Reg.R1));
+          e.writeRegister(Reg.PC, (pc + 2) | 1);
+          if (result.kind === 'exit') {
+            this.pendingStop = { kind: 'exit', code: result.code, reason: result.reason };
+            e.stop();
+          } else {
+            e.writeRegister(Reg.R0, result.r0);
+          }
+          return;
+        }
+        if (this.debuggerAttached) {
+          this.debugStop = { kind: 'breakpoint', address: pc };
+          e.stop();
+          return;
+        }
+        this.escalate(HFSR.DEBUGEVT, pc, `BKPT #${imm} with no debugger attached`);
+        return;
+      }
+      case EngineException.UDEF:
+        this.raiseUsageFault(CFSR.UNDEFINSTR, e.readRegister(Reg.PC));
+        return;
+      case EngineException.INVSTATE:
+        this.raiseUsageFault(CFSR.INVSTATE, e.readRegister(Reg.PC));
+        return;
+      case EngineException.NOCP:
+        this.raiseUsageFault(CFSR.NOCP, e.readRegister(Reg.PC));
+        return;
+      case EngineException.STKOF:
+        this.raiseUsageFault(CFSR.STKOF, e.readRegister(Reg.PC));
+        return;
+      case EngineException.UNALIGNED:
+        this.raiseUsageFault(CFSR.UNALIGNED, e.readRegister(Reg.PC));
+        return;
+      default:
+        this.lockedUp = this.makeReport('lockup', `the engine raised exception ${intno}, which h5sim does not model`);
+        e.stop();
+    }
+  }
+
+  /** A configurable fault: taken as itself if enabled and able to preempt, else escalated to HardFault. */
+  private raiseConfigurableFault(exception: number, cfsr: number, returnAddress: number, address?: { bfar?: number; mmfar?: number }): void {
+    this.scs.recordFault(cfsr, 0, address);
+    const canTake = this.nvic.isEnabled(exception)
+      && this.nvic.groupPriority(exception) < this.nvic.executionPriority(this.masks());
+    if (canTake) {
+      this.lastFault = this.makeReport(this.nvic.exceptionName(exception), this.describeFault(cfsr), returnAddress);
+      this.enterException(exception, returnAddress);
+      return;
+    }
+    this.escalate(HFSR.FORCED, returnAddress, this.describeFault(cfsr));
+  }
+
+  private raiseUsageFault(cfsr: number, returnAddress: number): void {
+    this.raiseConfigurableFault(Exception.UsageFault, cfsr, returnAddress);
+  }
+
+  /** HardFault, or lockup when the core is already at HardFault/NMI priority. */
+  private escalate(hfsr: number, returnAddress: number, why: string): void {
+    if (this.nvic.executionPriority(this.masks()) <= -1) {
+      this.scs.recordFault(0, hfsr);
+      this.lockedUp = this.makeReport('lockup', `fault while at HardFault/NMI priority (${why})`, returnAddress);
+      this.engine.stop();
+      return;
+    }
+    this.scs.recordFault(0, hfsr);
+    this.lastFault = this.makeReport('HardFault', why, returnAddress);
+    this.enterException(Exception.HardFault, returnAddress);
+  }
+
+  private describeFault(cfsr: number): string {
+    const names = Object.entries(CFSR).filter(([, bit]) => cfsr & bit).map(([name]) => name);
+    return names.join(', ') || 'fault';
+  }
+
+  private handleMemoryFault(stop: Extract<StopReason, { kind: 'memory-fault' }>): void {
+    const pc = this.engine.readRegister(Reg.PC);
+    if (stop.access === 'fetch') {
+      const executeNever = (stop.address >= 0x4000_0000 && stop.address < 0x6000_0000) || stop.address >= 0xe000_0000;
+      if (!stop.unmapped || executeNever) {
+        this.raiseConfigurableFault(Exception.MemManage, CFSR.IACCVIOL, stop.address);
+      } else {
+        this.raiseConfigurableFault(Exception.BusFault, CFSR.IBUSERR, stop.address);
+      }
+      return;
+    }
+    this.raiseConfigurableFault(Exception.BusFault, CFSR.PRECISERR | CFSR.BFARVALID, pc, { bfar: stop.address });
+    if (this.lastFault) this.lastFault.summary = `${stop.access} of ${hex(stop.address)} (${stop.unmapped ? 'nothing is mapped there' : 'write-protected: flash is written through the FLASH interface'}): ${this.lastFault.summary}`;
+  }
+
+  /** Takes the highest pending exception if it may preempt now. */
+  private takePendingException(): boolean {
+    if (this.lockedUp) return false;
+    const exception = this.nvic.exceptionToTake(this.masks());
+    if (!exception) return false;
+    this.sleeping = false;
+    this.enterException(exception, this.engine.readRegister(Reg.PC));
+    return true;
+  }
+
+  requestSystemReset(): void {
+    this.systemResetRequested = true;
+    this.engine.stop();
+  }
+
+  /** Ends the current run as soon as possible (debugger interrupt, harness stop). */
+  requestStop(stop: CoreStop): void {
+    this.debugStop = stop;
+    this.engine.stop();
+  }
+
+  makeReport(kind: string, summary: string, pc = this.engine.readRegister(Reg.PC)): FaultReport {
+    const lr = this.engine.readRegister(Reg.LR);
+    const report: FaultReport = {
+      kind, summary, pc, pcSymbol: this.symbol(pc), lr, lrSymbol: this.symbol(lr),
+      cfsr: this.scs.regs.get('CFSR'), hfsr: this.scs.regs.get('HFSR'),
+    };
+    if (report.cfsr & CFSR.BFARVALID) report.bfar = this.scs.regs.get('BFAR');
+    if (report.cfsr & CFSR.MMARVALID) report.mmfar = this.scs.regs.get('MMFAR');
+    const blocks = this.engine.recentBlocks();
+    if (blocks.length) report.recentBlocks = blocks.map((address) => ({ address, symbol: this.symbol(address) }));
+    return report;
+  }
+
+  /** Report for a HardFault the firmware is stuck in: the frame it stacked tells where it came from. */
+  private hardFaultLoopReport(): FaultReport {
+    const report = this.lastFault ? { ...this.lastFault } : this.makeReport('HardFault', 'HardFault');
+    report.kind = 'HardFault';
+    const lr = this.engine.readRegister(Reg.LR);
+    const sp = (lr & EXC_RETURN_SPSEL) && (lr & EXC_RETURN_MODE) ? this.engine.readRegister(Reg.PSP) : this.engine.readRegister(Reg.MSP);
+    const frame = this.readWords(sp, 8);
+    if (frame) {
+      report.stackedFrame = { r0: frame[0]!, r1: frame[1]!, r2: frame[2]!, r3: frame[3]!, r12: frame[4]!, lr: frame[5]!, pc: frame[6]!, xpsr: frame[7]! };
+      report.stackedPcSymbol = this.symbol(frame[6]!);
+    }
+    report.cfsr = this.scs.regs.get('CFSR');
+    report.hfsr = this.scs.regs.get('HFSR');
+    const pc = this.engine.readRegister(Reg.PC);
+    report.summary = `firmware is looping in its HardFault handler at ${hex(pc)}${this.symbol(pc) ? ` <${this.symbol(pc)}>` : ''}; ${report.summary}`;
+    return report;
+  }
+
+  /**
+   * Runs for up to `budget` cycles. Ends early on exit, lockup, breakpoint, a model error, or a
+   * stop request. Interrupts are taken between slices; slices end at the next clock event.
+   */
+  run(budget: number, options: { singleStep?: boolean } = {}): { cycles: number; stop: CoreStop } {
+    const start = this.clock.now;
+    const finish = (stop: CoreStop) => ({ cycles: this.clock.now - start, stop });
+    for (;;) {
+      if (this.lockedUp) return finish({ kind: 'lockup', report: this.lockedUp });
+      if (this.pendingStop) { const s = this.pendingStop; this.pendingStop = null; return finish(s); }
+      if (this.debugStop) { const s = this.debugStop; this.debugStop = null; return finish(s); }
+      if (this.systemResetRequested) {
+        this.systemResetRequested = false;
+        this.onSystemReset();
+        continue;
+      }
+      const remaining = start + budget - this.clock.now;
+      if (remaining <= 0) return finish({ kind: 'budget' });
+
+      if (!options.singleStep || !this.maskInterruptsWhileStepping) this.takePendingException();
+      if (this.lockedUp) continue;
+
+      if (this.sleeping) {
+        if (this.nvic.wakeUpPending(this.masks())) {
+          this.sleeping = false;
+          continue;
+        }
+        const toEvent = this.clock.cyclesToNextEvent();
+        if (!Number.isFinite(toEvent)) return finish({ kind: 'sleeping-forever' });
+        this.clock.advance(Math.max(1, Math.min(toEvent, remaining)));
+        continue;
+      }
+
+      const masked = this.nvic.highestPending() !== 0;
+      let slice = Math.min(remaining, MAX_SLICE, Math.max(1, this.clock.cyclesToNextEvent()));
+      if (masked) slice = Math.min(slice, MASKED_PENDING_SLICE);
+      if (options.singleStep) slice = 1;
+      const { executed, stop } = this.engine.run(slice);
+      this.clock.advance(executed);
+
+      if (this.pendingModelError) {
+        const error = this.pendingModelError;
+        this.pendingModelError = null;
+        return finish({ kind: 'model-error', error });
+      }
+      if (this.pendingBusError) {
+        const error = this.pendingBusError;
+        this.pendingBusError = null;
+        this.raiseConfigurableFault(Exception.BusFault, CFSR.PRECISERR | CFSR.BFARVALID, error.pc, { bfar: error.address });
+        if (this.lastFault) this.lastFault.summary = `${error.access} of ${hex(error.address)}: ${error.reason}; ${this.lastFault.summary}`;
+      }
+      switch (stop.kind) {
+        case 'memory-fault':
+          this.handleMemoryFault(stop);
+          break;
+        case 'idle':
+          // WFI/WFE: sleep until an interrupt would wake the core.
+          if (!this.pendingStop && !this.debugStop && !this.lockedUp) this.sleeping = true;
+          break;
+        case 'engine-error':
+          if (stop.code === UC_ERR_INSN_INVALID) {
+            // Unicorn ends the run on an undefined instruction instead of reporting EXCP_UDEF.
+            this.raiseUsageFault(CFSR.UNDEFINSTR, this.engine.readRegister(Reg.PC));
+            break;
+          }
+          if (!this.lockedUp && !this.pendingStop) {
+            const pc = this.engine.readRegister(Reg.PC);
+            this.lockedUp = this.makeReport('lockup', `the engine stopped: ${stop.message} (uc_err ${stop.code})`, pc);
+          }
+          break;
+        default:
+          break;
+      }
+      if (this.hardFaultEnteredAt >= 0 && this.currentException === Exception.HardFault && !this.pendingStop) {
+        const pc = this.engine.readRegister(Reg.PC);
+        const instruction = this.bus.debugRead(pc, 2);
+        const selfLoop = instruction !== null && instruction[0] === 0xfe && instruction[1] === 0xe7;
+        if (selfLoop || this.clock.now - this.hardFaultEnteredAt > 50_000_000) {
+          return finish({ kind: 'fault-loop', report: this.hardFaultLoopReport() });
+        }
+      }
+      if (options.singleStep && executed > 0) return finish({ kind: 'budget' });
+    }
+  }
+
+  formatLastFault(): string | undefined {
+    return this.lastFault ? formatFaultReport(this.lastFault) : undefined;
+  }
+}
