@@ -8,3 +8,4 @@ import './system/index.js';
 import './ethernet/index.js';
 import './timers/index.js';
 import './rtc/index.js';
+import './misc/index.js';
