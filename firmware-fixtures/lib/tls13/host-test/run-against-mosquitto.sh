@@ -2,7 +2,7 @@
 # Native check of the TLS 1.3 / MQTT client against a local mosquitto (OpenSSL) on 127.0.0.1.
 # Generates throw-away certificates in work/ (git-ignored), starts mosquitto per case, runs the
 # host-test binary, and checks the console text. Usage: ./run-against-mosquitto.sh [case ...]
-# Cases: ecdsa rsa-ecdsa-only unknown-ca expired wrong-host mtls-missing (build with VARIANT_FLAGS=-DTLS_SIGALGS_ECDSA_ONLY=1,
+# Cases: ecdsa rsa-ecdsa-only unknown-ca expired wrong-host mtls-missing usernet (build with VARIANT_FLAGS=-DTLS_SIGALGS_ECDSA_ONLY=1,
 # the default) and rsapss mtls (build with VARIANT_FLAGS="-DTLS_SIGALGS_ECDSA_RSAPSS=1 -DTLS_CLIENT_CERT=1").
 set -u
 cd "$(dirname "$0")"
@@ -118,6 +118,21 @@ run_case() {
       ./host-test "$work/p.bin" > "$work/$name.out" 2>&1
       stop_broker
       expect "$name" "sending none" "TLS alert received: 116 certificate_required" ;;
+    usernet)
+      # The fixture's whole path natively: lib/net (DHCP, SNTP, DNS broker.local, TCP) through the
+      # simulator's usernet (gateway = 127.0.0.1), then TLS + MQTT, with an echo of .../in.
+      make -s -B host-net-test VARIANT_FLAGS="${VARIANT_FLAGS:--DTLS_SIGALGS_ECDSA_ONLY=1}" >/dev/null || return
+      start_broker server-ec.pem server-ec.key false
+      python3 make-provision.py "$work/p.bin" --ca "$work/ca.der" --host broker.local --port "$port" \
+        --id netpath --count 3 --interval-ms 1000 --echo-wait-ms 1500
+      (sleep 2; mosquitto_pub -h 127.0.0.1 -p "$port" --cafile "$work/ca.pem" --insecure \
+        -t h5sim/netpath/in -m "via-usernet" -q 1) &
+      (cd ../../../.. && timeout 60 node --import tsx firmware-fixtures/lib/tls13/host-test/net-bridge.mts \
+        firmware-fixtures/lib/tls13/host-test/host-net-test "firmware-fixtures/lib/tls13/host-test/$work/p.bin") \
+        > "$work/$name.out" 2>&1
+      stop_broker
+      expect "$name" "DHCP bound" "SNTP time" "DNS broker.local -> 10.0.2.2" "TLS handshake complete" "MQTT CONNACK 0" \
+        "received on h5sim/netpath/in (QoS 1, 11 bytes): via-usernet" "mqtt-tls: exit 0" ;;
     unknown-ca)
       start_broker server-ec.pem server-ec.key false
       python3 make-provision.py "$work/p.bin" --ca "$work/other-ca.der" --host broker.local --ip 127.0.0.1 --port "$port" --count 1
@@ -143,6 +158,6 @@ run_case() {
 
 gen
 cases=("$@")
-[ ${#cases[@]} -eq 0 ] && cases=(ecdsa rsa-ecdsa-only unknown-ca expired wrong-host mtls-missing)
+[ ${#cases[@]} -eq 0 ] && cases=(ecdsa rsa-ecdsa-only unknown-ca expired wrong-host mtls-missing usernet)
 for c in "${cases[@]}"; do run_case "$c"; done
 [ "$failures" -eq 0 ] && echo "all host cases passed" || { echo "$failures failure(s)"; exit 1; }
