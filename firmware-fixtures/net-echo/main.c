@@ -1,7 +1,7 @@
 /*
  * net-echo (issue #5): DHCP over the simulator's user-mode network, then answers pings and echoes
  * UDP and TCP on port 7 (the host test reaches them through usernet's port forwarding). Every step
- * is printed on the USART3 console. Runs forever, or NET_ECHO_SECONDS of virtual time when that is
+ * is printed on the USART3 console; it pings the gateway once to show the ICMP path both ways. Runs forever, or NET_ECHO_SECONDS of virtual time when that is
  * defined non-zero (then exits through semihosting with 0).
  */
 #include "board.h"
@@ -53,13 +53,22 @@ int main(void)
         return 2;
     }
 
+    char text[16];
+    uint32_t rtt = 0;
+    result = icmp_ping(net_info()->gateway, 3000, &rtt);
+    if (result == NET_OK) {
+        console_printf("PING: gateway %s answered in %u ms\n", net_ip_to_string(net_info()->gateway, text),
+                       (unsigned)rtt);
+    } else {
+        console_printf("PING: gateway %s: %s\n", net_ip_to_string(net_info()->gateway, text), net_error_name(result));
+    }
+
     udp_socket_t *udp = udp_bind(ECHO_PORT, udp_echo, 0);
     tcp_socket_t *listener = tcp_listen(ECHO_PORT);
     if (!udp || !listener) {
         console_printf("net-echo: cannot bind port %u\n", ECHO_PORT);
         return 3;
     }
-    char text[16];
     console_printf("ECHO: ready on %s, UDP %u and TCP %u\n", net_ip_to_string(net_info()->ip, text), ECHO_PORT,
                    ECHO_PORT);
 
