@@ -323,7 +323,9 @@ export class Timer extends RegisterPeripheral {
     const dier = this.regs.get('DIER');
     const sr = this.regs.get('SR');
     let due = Infinity;
-    if (dier & TIM_DIER.UIE && !(sr & TIM_SR.UIF)) due = this.anchorSeconds + this.ticksToUpdate() / hz;
+    // With UIE the next overflow is scheduled even while UIF is pending: the run loop sizes its
+    // slices by the next event, so the interrupt after the one being handled is taken on time.
+    if (dier & TIM_DIER.UIE) due = this.anchorSeconds + this.ticksToUpdate() / hz;
     for (let channel = 1; channel <= Math.min(this.channels, 4); channel++) {
       const flag = ccFlag(channel);
       if (!(dier & flag) || sr & flag) continue;

@@ -38,7 +38,7 @@ void board_clock_init(void)
     /* PLL1: 8 MHz / M=4 = 2 MHz reference (range 1: 2..4 MHz), x N=250 = 500 MHz VCO (wide), / P=2. */
     RCC_CR &= ~RCC_CR_PLL1ON;
     wait_clear(&RCC_CR, RCC_CR_PLL1RDY);
-    RCC_PLL1CFGR = RCC_SOURCE_HSE | (1u << RCC_PLL1CFGR_RGE_SHIFT) | (4u << RCC_PLL1CFGR_M_SHIFT) | RCC_PLL1CFGR_PEN |
+    RCC_PLL1CFGR = RCC_PLL1SRC_HSE | (1u << RCC_PLL1CFGR_RGE_SHIFT) | (4u << RCC_PLL1CFGR_M_SHIFT) | RCC_PLL1CFGR_PEN |
                    RCC_PLL1CFGR_QEN;
     RCC_PLL1DIVR = (250u - 1u) | ((2u - 1u) << RCC_PLL1DIVR_P_SHIFT) | ((2u - 1u) << RCC_PLL1DIVR_Q_SHIFT) |
                    ((2u - 1u) << RCC_PLL1DIVR_R_SHIFT);
@@ -67,13 +67,13 @@ static uint32_t pll1_p_hz(void)
     uint32_t divr = RCC_PLL1DIVR;
     uint32_t source;
     switch (cfgr & RCC_PLL1CFGR_SRC_MASK) {
-    case 1:
+    case RCC_PLL1SRC_HSI:
         source = BOARD_HSI_HZ >> ((RCC_CR >> RCC_CR_HSIDIV_SHIFT) & 3u);
         break;
-    case 2:
+    case RCC_PLL1SRC_CSI:
         source = BOARD_CSI_HZ;
         break;
-    case 3:
+    case RCC_PLL1SRC_HSE:
         source = BOARD_HSE_HZ;
         break;
     default:
