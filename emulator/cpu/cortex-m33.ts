@@ -72,6 +72,8 @@ export class CortexM33 {
   /** Exceptions are not taken while single-stepping unless asked (GDB `monitor step-irq on`). */
   maskInterruptsWhileStepping = true;
   onSystemReset: () => void = () => {};
+  /** A second exception tracer, switched by the debugger (GDB `monitor trace exceptions on|off`). */
+  debuggerExceptionTrace: CoreOptions['traceExceptions'] = undefined;
 
   constructor(
     readonly engine: Engine,
@@ -237,6 +239,7 @@ export class CortexM33 {
     e.writeRegister(Reg.LR, excReturn);
     this.jumpToVector(exception);
     this.options.traceExceptions?.({ kind: 'entry', exception, cycle: this.clock.now });
+    this.debuggerExceptionTrace?.({ kind: 'entry', exception, cycle: this.clock.now });
   }
 
   /** Enters a handler without pushing (after a stacking fault): the frame is lost, as on silicon. */
@@ -277,6 +280,7 @@ export class CortexM33 {
     const fpFrame = (excReturn & EXC_RETURN_FTYPE) === 0;
     this.nvic.deactivate(current);
     this.options.traceExceptions?.({ kind: 'return', exception: current, cycle: this.clock.now });
+    this.debuggerExceptionTrace?.({ kind: 'return', exception: current, cycle: this.clock.now });
     if (current === Exception.HardFault) this.hardFaultEnteredAt = -1;
     const msp = e.readRegister(Reg.MSP);
     const psp = e.readRegister(Reg.PSP);
