@@ -2,7 +2,7 @@
 // initialisation mode, shadow-register synchronisation (RSF), write protection, alarms A/B and the
 // wakeup timer. The backup domain keeps the calendar across system resets.
 import { RegisterPeripheral } from '../core/register-peripheral.js';
-import type { IrqLine, PeripheralContext } from '../core/peripheral.js';
+import type { AccessSize, IrqLine, PeripheralContext, Signal } from '../core/peripheral.js';
 import type { ScheduledEvent } from '../../emulator/time/virtual-clock.js';
 import { RTC_CR, RTC_ICSR, RTC_REGISTERS, RTC_SR } from './rtc.regs.js';
 
@@ -42,10 +42,20 @@ export class Rtc extends RegisterPeripheral {
   private alarmEvent: ScheduledEvent | null = null;
   private wakeupEvent: ScheduledEvent | null = null;
   private readonly startSeconds: number;
+  /** Calendar seconds per virtual second since the anchor. */
+  private runningRate = 1;
+  private readonly backupWriteEnable: Signal;
+  private warnedProtected = false;
 
   constructor(ctx: PeripheralContext) {
     super(ctx, 0x400, RTC_REGISTERS);
     this.irqLine = ctx.irq();
+    this.backupWriteEnable = ctx.signal('PWR.DBP');
+    ctx.signal('RCC.VSWRST').onChange((held) => { if (held) this.powerOnReset(); });
+    // A new RTCCLK: the calendar keeps the time it reached and runs on at the new rate.
+    ctx.clocks.onChange(() => {
+      if (this.rate() !== this.runningRate) this.reanchor(this.calendarNow());
+    });
     const start = Date.parse(String(ctx.host.options.rtcStart ?? DEFAULT_RTC_START));
     if (Number.isNaN(start)) throw new Error(`rtcStart: cannot read "${String(ctx.host.options.rtcStart)}" as an ISO date`);
     this.startSeconds = start / 1000;
@@ -75,12 +85,25 @@ export class Rtc extends RegisterPeripheral {
     this.powerOnReset();
   }
 
+  // The RTC sits in the backup domain: writes need PWR_DBPCR.DBP = 1 (RM0481 §10.4.7).
+  override write(offset: number, size: AccessSize, value: number): void {
+    if (!this.backupWriteEnable.value) {
+      if (!this.warnedProtected) {
+        this.warnedProtected = true;
+        this.ctx.log.guestError('write ignored: backup domain write-protected (set PWR_DBPCR.DBP first)', { register: this.regs.nameAt(offset), value });
+      }
+      return;
+    }
+    super.write(offset, size, value);
+  }
+
   /** Backup-domain reset: the calendar starts at host option rtcStart (default 2026-01-01T00:00:00Z). */
   powerOnReset(): void {
     this.regs.reset();
     this.stopEvents();
     this.calendarAtAnchor = this.startSeconds;
     this.anchorSeconds = this.ctx.clock.seconds;
+    this.runningRate = this.rate();
     const { tr, dr } = calendarRegisters(this.startSeconds);
     this.regs.set('TR', tr);
     this.regs.set('DR', dr);
@@ -100,7 +123,11 @@ export class Rtc extends RegisterPeripheral {
     return (this.regs.get('ICSR') & RTC_ICSR.INITF) !== 0;
   }
 
-  /** Calendar seconds advanced per virtual second. */
+  /**
+   * Calendar seconds per virtual second for the current RTCCLK and prescalers. Without an RTC clock
+   * selected in RCC the calendar runs on an assumed 32.768 kHz LSE, as a backup domain kept alive
+   * across the simulated power-up would (that is what rtcStart stands for).
+   */
   private rate(): number {
     const rtcclk = this.ctx.clocks.kernelFrequency(this.name) || LSE_HZ;
     const prescale = (this.regs.field('PRER', 'PREDIV_A') + 1) * (this.regs.field('PRER', 'PREDIV_S') + 1);
@@ -109,7 +136,7 @@ export class Rtc extends RegisterPeripheral {
 
   private calendarNow(): number {
     if (this.initMode) return this.calendarAtAnchor;
-    return this.calendarAtAnchor + (this.ctx.clock.seconds - this.anchorSeconds) * this.rate();
+    return this.calendarAtAnchor + (this.ctx.clock.seconds - this.anchorSeconds) * this.runningRate;
   }
 
   private current(): { tr: number; dr: number; seconds: number } {
@@ -219,6 +246,7 @@ export class Rtc extends RegisterPeripheral {
   private reanchor(calendar: number): void {
     this.calendarAtAnchor = calendar;
     this.anchorSeconds = this.ctx.clock.seconds;
+    this.runningRate = this.rate();
     this.latched = null;
     this.schedule();
   }
@@ -249,7 +277,7 @@ export class Rtc extends RegisterPeripheral {
     this.stopEvents();
     if (this.initMode) return;
     const cr = this.regs.get('CR');
-    const rate = this.rate();
+    const rate = this.runningRate;
     if (cr & (RTC_CR.ALRAE | RTC_CR.ALRBE) && rate > 0) {
       const now = this.calendarNow();
       const next = Math.floor(now + 1e-9) + 1;

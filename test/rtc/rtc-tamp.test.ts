@@ -13,6 +13,7 @@ const INIT = 1 << 7, INITF = 1 << 6, RSF = 1 << 5, INITS = 1 << 4;
 
 function bench(options: Record<string, unknown> = {}) {
   const b = new ModelBench({ frequencyHz: 1_000_000, options, clocks: { ...ALWAYS_CLOCKED, kernelFrequency: () => 32_768 } });
+  b.signals.get('PWR.DBP').set(1);
   const rtc = b.attach(new Rtc(b.context('RTC')), RTC);
   return { b, rtc };
 }
@@ -41,6 +42,18 @@ describe('RTC', () => {
     expect(b.read32(RTC + TR)).toBe(0x01_0101);
     expect(b.read32(RTC + DR)).toBe(0x26_8101);
     expect(rtc.calendarDate().toISOString()).toBe('2026-01-01T01:01:01.000Z');
+  });
+
+  it('keeps the time it reached when RTCCLK changes', () => {
+    let hz = 0; // no RTC clock selected yet: an assumed 32.768 kHz LSE
+    const listeners: Array<() => void> = [];
+    const b = new ModelBench({ frequencyHz: 1_000_000, clocks: { ...ALWAYS_CLOCKED, kernelFrequency: () => hz, onChange: (l) => listeners.push(l) } });
+    const rtc = b.attach(new Rtc(b.context('RTC')), RTC);
+    b.runSeconds(10);
+    hz = 65_536; // twice as fast with the default prescalers
+    for (const l of listeners) l();
+    b.runSeconds(10);
+    expect(rtc.calendarDate().toISOString()).toBe('2026-01-01T00:00:30.000Z');
   });
 
   it('takes its start from the host option', () => {
@@ -98,6 +111,7 @@ describe('RTC', () => {
 describe('TAMP', () => {
   it('publishes backup registers as signals and keeps them across a system reset', () => {
     const b = new ModelBench();
+    b.signals.get('PWR.DBP').set(1);
     const tamp = b.attach(new Tamp(b.context('TAMP')), TAMP);
     b.write32(TAMP + 0x100, 0x1234_5678);
     b.write32(TAMP + 0x17c, 0xdead_beef);
@@ -105,8 +119,22 @@ describe('TAMP', () => {
     expect(b.signals.get('TAMP.BKP31R').value).toBe(0xdead_beef);
     tamp.reset();
     expect(b.read32(TAMP + 0x100)).toBe(0x1234_5678);
-    tamp.powerOnReset();
+    b.signals.get('RCC.VSWRST').set(1); // RCC_BDCR.VSWRST resets the backup domain
+    b.signals.get('RCC.VSWRST').set(0);
     expect(b.read32(TAMP + 0x17c)).toBe(0);
     expect(b.signals.get('TAMP.BKP31R').value).toBe(0);
+  });
+
+  it('ignores writes while the backup domain is write-protected (PWR_DBPCR.DBP = 0)', () => {
+    const b = new ModelBench({ strict: false });
+    b.attach(new Tamp(b.context('TAMP')), TAMP);
+    b.attach(new Rtc(b.context('RTC')), RTC);
+    b.write32(TAMP + 0x100, 5);
+    b.write32(RTC + WPR, 0xca);
+    b.write32(RTC + WPR, 0x53);
+    b.write32(RTC + ICSR, INIT);
+    expect(b.read32(TAMP + 0x100)).toBe(0);
+    expect(b.read32(RTC + ICSR) & INITF).toBe(0);
+    expect(b.log.records.filter((r) => r.kind === 'guest-error').map((r) => r.peripheral)).toEqual(['TAMP', 'RTC']);
   });
 });
