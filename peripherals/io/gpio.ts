@@ -130,7 +130,7 @@ export class Gpio extends RegisterPeripheral implements GpioPort {
     return mask >>> 0;
   }
 
-  // Lock key sequence (RM0481 §13.4.8): LCKK=1, LCKK=0, LCKK=1 with the same LCK[15:0], then a read.
+  // Lock key sequence: LCKK=1, LCKK=0, LCKK=1 with the same LCK[15:0], then a read.
   private lockWrite(value: number, previous: number): void {
     if (this.locked) {
       this.regs.set('LCKR', previous);

@@ -248,7 +248,7 @@ export class Usart extends RegisterPeripheral {
       return;
     }
     this.txQueue.push(data);
-    // Writing TDR clears TC (RM0481 §50.8.9).
+    // Writing TDR clears TC.
     this.regs.setBits('ISR', USART_ISR.TC, false);
     this.startTransmit();
     this.updateIrq();

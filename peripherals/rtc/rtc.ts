@@ -36,7 +36,7 @@ export class Rtc extends RegisterPeripheral {
   private calendarAtAnchor = 0;
   private anchorSeconds = 0;
   private unlockStep = 0;
-  /** TR or SSR read latches the calendar until DR is read (RM0481 §47.3.10). */
+  /** TR or SSR read latches the calendar until DR is read. */
   private latched: number | null = null;
   private syncEvent: ScheduledEvent | null = null;
   private alarmEvent: ScheduledEvent | null = null;
@@ -85,7 +85,7 @@ export class Rtc extends RegisterPeripheral {
     this.powerOnReset();
   }
 
-  // The RTC sits in the backup domain: writes need PWR_DBPCR.DBP = 1 (RM0481 §10.4.7).
+  // The RTC sits in the backup domain: writes need PWR_DBPCR.DBP = 1.
   override write(offset: number, size: AccessSize, value: number): void {
     if (!this.backupWriteEnable.value) {
       if (!this.warnedProtected) {

@@ -26,7 +26,8 @@ export class Iwdg extends RegisterPeripheral {
     this.regs.on('SR', { read: (stored) => stored | (this.running ? IWDG_SR.ONF : 0) });
     this.guard('PR', IWDG_SR.PVU);
     this.guard('RLR', IWDG_SR.RVU);
-    this.guard('WINR', IWDG_SR.WVU, () => this.refresh());
+    // Writing WINR reloads the counter; the window applies from then on.
+    this.guard('WINR', IWDG_SR.WVU, () => { if (this.running) this.reload(); });
     this.guard('EWCR', IWDG_SR.EWU, (value) => {
       if (value & (1 << 14)) this.regs.setBits('SR', IWDG_SR.EWIF, false);
       this.regs.setBits('EWCR', 1 << 14, false);
