@@ -200,7 +200,7 @@ export class TlsInspector {
     const key = `${board.ip}:${board.port}-${peer.ip}:${peer.port}`;
     const syn = (tcp.flags & TCP_SYN) !== 0;
     let tracked = this.tracked.get(key);
-    if (tracked && tracked.done && syn) { this.tracked.delete(key); tracked = undefined; }
+    if (tracked && tracked.done && syn) tracked = undefined; // a new connection on the same ports
     if (!tracked) {
       if (tcp.payload.length === 0 && !syn) return; // a stray ACK of a connection we never saw
       tracked = this.track(key, board, peer, time);
@@ -274,7 +274,8 @@ export class TlsInspector {
     for (let i = 0; i < this.connections.length && excess > 0;) {
       if (this.connections[i]!.closed) { this.connections.splice(i, 1); excess--; } else i++;
     }
-    for (const [key, tracked] of this.tracked) if (tracked.done) this.tracked.delete(key);
+    const remembered = new Set(this.connections);
+    for (const [key, tracked] of this.tracked) if (!remembered.has(tracked.connection)) this.tracked.delete(key);
   }
 
   private close(tracked: Tracked, by: Side, how: 'fin' | 'rst', time: number): void {
@@ -437,9 +438,8 @@ export class TlsInspector {
       this.addAlert(tracked, { time, from: flow.side, level, levelName: levelName(level), code, name: alertName(code), source: 'decrypted' });
     } else if (opened.type === 22) {
       this.handshakeBytes(tracked, flow, opened.content, true, time);
-    } else if (opened.type === 23 && flow.phase === 'application') {
-      const otherStats = connection.stats[other(flow.side)];
-      if (otherStats.finished && connection.stats[flow.side].finished) this.complete(tracked, 'both Finished messages read with key-log secrets');
+    } else if (opened.type === 23 && flow.phase === 'application' && flow.side !== connection.client) {
+      this.serverAccepted(tracked);
     }
   }
 
@@ -492,17 +492,28 @@ export class TlsInspector {
         flow.protection = null;
         this.installKeys(connection, flow);
       }
-      if (connection.stats.board.finished && connection.stats.peer.finished) {
-        this.complete(tracked, encrypted ? 'both Finished messages read with key-log secrets' : 'both Finished messages seen');
-      }
+    } else if (type === 4 && encrypted && from !== connection.client) {
+      this.serverAccepted(tracked); // a NewSessionTicket follows the server's check of the client Finished
     }
+  }
+
+  /** TLS 1.3 with secrets: the client's Finished only counts once the server answers it with
+   *  something other than an alert (a NewSessionTicket or application data). */
+  private serverAccepted(tracked: Tracked): void {
+    const stats = tracked.connection.stats;
+    if (stats.board.finished && stats.peer.finished) this.complete(tracked, 'both Finished messages read with key-log secrets, and the server answered the client\'s');
   }
 
   private addAlert(tracked: Tracked, alert: AlertInfo): void {
     const connection = tracked.connection;
+    const reported = connection.alerts.find((a) => a.source === 'console' && a.from === alert.from && a.code === alert.code);
+    if (reported) { reported.source = alert.source; return; } // the console said it first; now it is on the wire too
     connection.alerts.push(alert);
     this.emit('alert', { connection, alert });
-    if (alert.code !== 0 && alert.code !== 90) this.concludeFailure(tracked, alert.time);
+    if (alert.code === 0 || alert.code === 90) return;
+    const vague = connection.diagnosis && ['encrypted-alert', 'closed-without-alert', 'board-closed'].includes(connection.diagnosis.kind);
+    if (vague && !connection.handshakeComplete) connection.diagnosis = null; // secrets or the console arrived after the close
+    this.concludeFailure(tracked, alert.time);
   }
 
   private complete(tracked: Tracked, basis: string): void {
