@@ -1,6 +1,6 @@
 /*
  * NUCLEO-H563ZI board support for h5sim fixtures (RM0481 §7 FLASH, §10 PWR, §11 RCC, §13 GPIO,
- * §40 TIM6/7, §50 USART). Our own register-level code; no vendor sources.
+ * §38–41 timers, §50 USART). Our own register-level code; no vendor sources.
  */
 #include "board.h"
 

@@ -1,6 +1,6 @@
 /*
  * Register addresses and bits of the STM32H563 blocks the board library touches (RM0481: §7 FLASH,
- * §10 PWR, §11 RCC, §13 GPIO, §40 basic timers, §50 USART). Non-secure aliases.
+ * §10 PWR, §11 RCC, §13 GPIO, §38–41 timers, §50 USART). Non-secure aliases.
  */
 #ifndef BOARD_STM32H563_REGISTERS_H
 #define BOARD_STM32H563_REGISTERS_H
