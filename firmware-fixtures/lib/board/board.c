@@ -202,7 +202,8 @@ void console_init(uint32_t baud)
     USART_BRR(USART3_BASE) = (usart3_kernel_hz() + baud / 2u) / baud;
     USART_CR2(USART3_BASE) = 0;
     USART_CR3(USART3_BASE) = 0;
-    USART_CR1(USART3_BASE) = USART_CR1_TE | USART_CR1_RE | USART_CR1_UE;
+    /* FIFO mode: TXE reads as TXFNF, so up to eight bytes queue while the line is busy. */
+    USART_CR1(USART3_BASE) = USART_CR1_FIFOEN | USART_CR1_TE | USART_CR1_RE | USART_CR1_UE;
     wait_set(&USART_ISR(USART3_BASE), USART_ISR_TEACK | USART_ISR_REACK);
     while ((USART_ISR(USART3_BASE) & (USART_ISR_TEACK | USART_ISR_REACK)) != (USART_ISR_TEACK | USART_ISR_REACK)) {
     }

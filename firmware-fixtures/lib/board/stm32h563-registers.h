@@ -107,6 +107,7 @@
 #define USART_CR1_RE (1u << 2)
 #define USART_CR1_TE (1u << 3)
 #define USART_CR1_RXNEIE (1u << 5)
+#define USART_CR1_FIFOEN (1u << 29)
 #define USART_ISR_ORE (1u << 3)
 #define USART_ISR_RXNE (1u << 5)
 #define USART_ISR_TC (1u << 6)
