@@ -87,6 +87,32 @@ describe('USART behaviour', () => {
     expect(b.read32(ISR) & TC).toBe(0);
   });
 
+  it('interrupt-driven transmit as HAL does it: TXEIE for each byte, then TCIE for the end', () => {
+    const { b, sent } = bench();
+    enable115200(b);
+    const TXEIE = 1 << 7;
+    const message = [0x68, 0x69, 0x0a];
+    let next = 0;
+    let done = false;
+    b.write32(CR1, UE | TE | RE | TXEIE);
+    // The "handler": runs whenever the line is high, as the NVIC would.
+    b.pollUntil(() => {
+      if (!b.irqLevel('USART3')) return done;
+      const isr = b.read32(ISR);
+      const cr1 = b.read32(CR1);
+      if (cr1 & TXEIE && isr & TXE) {
+        if (next < message.length) b.write32(TDR, message[next++]!);
+        else b.write32(CR1, (cr1 & ~TXEIE) | TCIE);
+      } else if (cr1 & TCIE && isr & TC) {
+        b.write32(CR1, cr1 & ~TCIE);
+        done = true;
+      }
+      return done;
+    }, 1e7, 50);
+    expect(sent.map((s) => s.byte)).toEqual(message);
+    expect(b.irqLevel('USART3')).toBe(false);
+  });
+
   it('raises TC interrupt only with TCIE', () => {
     const { b } = bench();
     enable115200(b);
