@@ -178,6 +178,14 @@ const eth_counters_t *eth_counters(void) { return &counters; }
 
 static void memory_barrier(void) { __asm__ volatile("dmb" ::: "memory"); }
 
+/* Waits by watching the millisecond clock (a RAM variable), not by hammering MDIO. */
+static void delay_ms(uint32_t ms)
+{
+    uint32_t start = clock_ms();
+    while (clock_ms() - start < ms) {
+    }
+}
+
 /* ---- MDIO ------------------------------------------------------------------------------------ */
 static int mdio_wait(void)
 {
@@ -426,6 +434,7 @@ int eth_init(const uint8_t mac[6], uint32_t hclk_hz, int use_interrupt, uint32_t
     }
     start = clock_ms();
     do {
+        delay_ms(1);
         if (phy_read(PHY_BCR, &value) != NET_OK || clock_ms() - start > 500u) {
             return NET_ERR_HARDWARE;
         }
@@ -441,6 +450,9 @@ int eth_init(const uint8_t mac[6], uint32_t hclk_hz, int use_interrupt, uint32_t
         }
         if (!link->link_up && clock_ms() - start > link_timeout_ms) {
             return NET_ERR_NO_LINK;
+        }
+        if (!link->link_up) {
+            delay_ms(10);
         }
     }
     mac_set_link(link);
@@ -498,7 +510,9 @@ int eth_receive(eth_receive_fn receive, int budget)
     unsigned last = 0;
     uint32_t primask;
     __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
-    uint32_t status = ETH_DMACSR | pending_status;
+    /* With the interrupt on, the handler has collected DMACSR already: no register read in the
+     * hot polling path. Polled mode reads the status register itself. */
+    uint32_t status = pending_status | (interrupt_mode ? 0 : ETH_DMACSR);
     pending_status = 0;
     __asm__ volatile("msr primask, %0" ::"r"(primask) : "memory");
     while (delivered < budget) {

@@ -17,6 +17,7 @@ static uint32_t core_clock_hz = 250000000u;
 static int rx_interrupt = 1;
 static int initialised;
 static void (*log_function)(const char *format, ...);
+static void (*idle_function)(void);
 static uint32_t random_state = 0x2545F491u;
 static uint32_t next_link_check;
 static eth_link_t link_state;
@@ -65,6 +66,7 @@ void net_log_line(const char *format, ...)
 }
 
 void net_set_log(void (*log)(const char *format, ...)) { log_function = log; }
+void net_set_idle(void (*idle)(void)) { idle_function = idle; }
 
 char *net_ip_to_string(uint32_t ip, char *buffer)
 {
@@ -221,7 +223,7 @@ void net_poll(void)
     if (!initialised) {
         return;
     }
-    eth_receive(net_input_frame, 16);
+    int frames = eth_receive(net_input_frame, 16);
     uint32_t now = net_now_ms();
     if ((int32_t)(now - next_link_check) >= 0) {
         next_link_check = now + 1000;
@@ -237,6 +239,9 @@ void net_poll(void)
     arp_timers();
     tcp_timers();
     dhcp_timers();
+    if (frames == 0 && idle_function) {
+        idle_function();
+    }
 }
 
 void net_wait_ms(uint32_t ms)

@@ -102,6 +102,11 @@ void net_set_core_clock_hz(uint32_t hz);
  * through this printf-like function (e.g. console_printf or sh_printf). NULL = silent. */
 void net_set_log(void (*log)(const char *format, ...));
 
+/* Optional: called by net_poll() when it found no received frame, e.g. a function that executes
+ * WFI. Only safe when an interrupt (the millisecond tick, ETH RX) will wake the core; waits inside
+ * lib/net then sleep instead of spinning, which also lets the simulator skip idle time. */
+void net_set_idle(void (*idle)(void));
+
 /* "10.0.2.15" into buffer (at least 16 bytes); returns buffer. */
 char *net_ip_to_string(uint32_t ip, char *buffer);
 /* Parses dotted quad; returns 0 on success, NET_ERR_ARGUMENT otherwise. */
