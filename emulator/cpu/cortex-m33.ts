@@ -374,6 +374,13 @@ export class CortexM33 {
       case EngineException.UDEF:
         this.raiseUsageFault(CFSR.UNDEFINSTR, e.readRegister(Reg.PC));
         return;
+      case EngineException.PREFETCH_ABORT: {
+        // Unicorn reports a fetch from nowhere (a jump to 0xDEADBEEF) as a prefetch abort at PC.
+        const pc = e.readRegister(Reg.PC);
+        this.instructionFetchFault(pc, true);
+        if (this.lastFault) this.lastFault.summary = `instruction fetch from ${hex(pc)}, where nothing executable is mapped: ${this.lastFault.summary}`;
+        return;
+      }
       case EngineException.INVSTATE:
         this.raiseUsageFault(CFSR.INVSTATE, e.readRegister(Reg.PC));
         return;
@@ -427,15 +434,20 @@ export class CortexM33 {
     return names.join(', ') || 'fault';
   }
 
+  /** Execute-never regions of the default memory map give MemManage; nothing mapped gives BusFault. */
+  private instructionFetchFault(address: number, unmapped: boolean): void {
+    const executeNever = (address >= 0x4000_0000 && address < 0x6000_0000) || address >= 0xe000_0000;
+    if (!unmapped || executeNever) {
+      this.raiseConfigurableFault(Exception.MemManage, CFSR.IACCVIOL, address);
+    } else {
+      this.raiseConfigurableFault(Exception.BusFault, CFSR.IBUSERR, address);
+    }
+  }
+
   private handleMemoryFault(stop: Extract<StopReason, { kind: 'memory-fault' }>): void {
     const pc = this.engine.readRegister(Reg.PC);
     if (stop.access === 'fetch') {
-      const executeNever = (stop.address >= 0x4000_0000 && stop.address < 0x6000_0000) || stop.address >= 0xe000_0000;
-      if (!stop.unmapped || executeNever) {
-        this.raiseConfigurableFault(Exception.MemManage, CFSR.IACCVIOL, stop.address);
-      } else {
-        this.raiseConfigurableFault(Exception.BusFault, CFSR.IBUSERR, stop.address);
-      }
+      this.instructionFetchFault(stop.address, stop.unmapped);
       return;
     }
     this.raiseConfigurableFault(Exception.BusFault, CFSR.PRECISERR | CFSR.BFARVALID, pc, { bfar: stop.address });

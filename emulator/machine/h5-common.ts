@@ -180,16 +180,26 @@ export const H5_MEMORIES: MemoryDescription[] = [
   { name: 'SRAM3', base: 0x2005_0000, size: 0x5_0000, secureAlias: 0x3005_0000, writable: true, executable: true },
 ];
 
-/** The machine description shared by both parts; the H573 adds its own blocks. */
-export function h5Machine(name: string, extra: PeripheralDescription[]): MachineDescription {
+/**
+ * The machine description shared by both parts; the H573 adds its own blocks. `options` adds model
+ * options per instance (the H563's PKA runs in limited mode, RM0481 §36.3).
+ */
+export function h5Machine(name: string, extra: PeripheralDescription[], options: Record<string, Record<string, unknown>> = {}): MachineDescription {
+  const peripherals = [...H5_COMMON_PERIPHERALS, ...extra]
+    .map((p) => (options[p.name] ? { ...p, options: { ...p.options, ...options[p.name] } } : p))
+    .sort((a, b) => a.base - b.base);
+  const irqNames: Record<number, string> = {};
+  for (const p of peripherals) for (const [line, number] of Object.entries(p.irqs ?? {})) irqNames[number] ??= line;
   return {
     name,
+    bootAddress: 0x0800_0000,
+    irqNames,
     externalInterrupts: 131,
     priorityBits: 4,
     // RCC_CR resets to 0x0000_0023: HSI on and ready, HSIDIV = /1, so SYSCLK = 64 MHz (ST's SVD reset
     // value; HAL_RCC_DeInit also restores HSIDIV = 0 and SystemCoreClock = HSI_VALUE).
     resetFrequencyHz: 64_000_000,
     memories: H5_MEMORIES,
-    peripherals: [...H5_COMMON_PERIPHERALS, ...extra].sort((a, b) => a.base - b.base),
+    peripherals,
   };
 }

@@ -37,7 +37,7 @@ export interface MachineDescription {
   /** Number of external interrupt inputs of the NVIC. */
   externalInterrupts: number;
   priorityBits: number;
-  /** SYSCLK out of reset (HSI 64 MHz divided by HSIDIV = 2). */
+  /** SYSCLK out of reset (HSI at 64 MHz on the STM32H5: RCC_CR resets with HSIDIV = /1). */
   resetFrequencyHz: number;
   /** Where the vector table is fetched at reset (VTOR's reset value): flash on the STM32H5. */
   bootAddress?: number;

@@ -2,4 +2,5 @@
 import { h5Machine } from './h5-common.js';
 import type { MachineDescription } from './machine-description.js';
 
-export const stm32h563: MachineDescription = h5Machine('stm32h563', []);
+// The H563 has no AES/SAES, and its PKA only verifies ECDSA signatures (RM0481 §36.3).
+export const stm32h563: MachineDescription = h5Machine('stm32h563', [], { PKA: { limited: true } });
