@@ -41,6 +41,17 @@ void crypto_sha256(const struct crypto_part *parts, unsigned count, uint8_t dige
 void crypto_hmac_sha256(const uint8_t *key, size_t key_length, const struct crypto_part *parts, unsigned count,
                         uint8_t mac[32]);
 
+/* Incremental SHA-256 on the HASH block. The block holds one context: nothing else may use HASH
+ * between begin and finish (the TLS layer hashes its whole transcript in one go instead). */
+struct sha256_hw {
+    uint32_t word;    /* bytes not yet written to DIN (a word is written once it is full) */
+    unsigned filled;
+    size_t length;
+};
+void sha256_hw_begin(struct sha256_hw *context);
+void sha256_hw_update(struct sha256_hw *context, const void *data, size_t length);
+void sha256_hw_finish(struct sha256_hw *context, uint8_t digest[32]);
+
 /* Convenience wrappers over the part lists. */
 void sha256(const void *data, size_t length, uint8_t digest[32]);
 void hmac_sha256(const uint8_t *key, size_t key_length, const void *data, size_t length, uint8_t mac[32]);

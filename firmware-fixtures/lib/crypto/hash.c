@@ -8,28 +8,37 @@
 
 #define POLL_LIMIT 10000000u
 
-/* Streams the concatenation of parts into DIN and returns the byte count. */
+/* Bytes go into DIN four at a time; up to three wait for the next call (or the closing DCAL). */
+static void feed(struct sha256_hw *context, const uint8_t *data, size_t length)
+{
+    for (size_t i = 0; i < length; i++) {
+        context->word |= (uint32_t)data[i] << (8 * context->filled);
+        if (++context->filled == 4) {
+            HASH_DIN = context->word;
+            context->word = 0;
+            context->filled = 0;
+        }
+    }
+    context->length += length;
+}
+
+static void flush_partial_word(struct sha256_hw *context)
+{
+    if (context->filled != 0) {
+        HASH_DIN = context->word;
+    }
+    context->word = 0;
+    context->filled = 0;
+}
+
 static size_t hash_feed(const struct crypto_part *parts, unsigned count)
 {
-    uint32_t word = 0;
-    unsigned filled = 0;
-    size_t total = 0;
+    struct sha256_hw context = {0, 0, 0};
     for (unsigned p = 0; p < count; p++) {
-        const uint8_t *data = parts[p].data;
-        for (size_t i = 0; i < parts[p].length; i++) {
-            word |= (uint32_t)data[i] << (8 * filled);
-            if (++filled == 4) {
-                HASH_DIN = word;
-                word = 0;
-                filled = 0;
-            }
-        }
-        total += parts[p].length;
+        feed(&context, parts[p].data, parts[p].length);
     }
-    if (filled != 0) {
-        HASH_DIN = word;
-    }
-    return total;
+    flush_partial_word(&context);
+    return context.length;
 }
 
 static void hash_close_phase(size_t length)
@@ -55,6 +64,26 @@ static void read_digest(uint8_t digest[32])
         digest[4 * i + 2] = (uint8_t)(word >> 8);
         digest[4 * i + 3] = (uint8_t)word;
     }
+}
+
+void sha256_hw_begin(struct sha256_hw *context)
+{
+    context->word = 0;
+    context->filled = 0;
+    context->length = 0;
+    HASH_CR = HASH_CR_ALGO_SHA256 | HASH_CR_DATATYPE_BYTE | HASH_CR_INIT;
+}
+
+void sha256_hw_update(struct sha256_hw *context, const void *data, size_t length)
+{
+    feed(context, data, length);
+}
+
+void sha256_hw_finish(struct sha256_hw *context, uint8_t digest[32])
+{
+    flush_partial_word(context);
+    hash_close_phase(context->length);
+    read_digest(digest);
 }
 
 void crypto_sha256(const struct crypto_part *parts, unsigned count, uint8_t digest[32])

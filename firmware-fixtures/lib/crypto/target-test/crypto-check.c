@@ -40,6 +40,13 @@ int main(void)
     sha256_soft_init(&sc); sha256_soft_update(&sc, big, 999); sha256_soft_final(&sc, d2);
     sha256(big, 999, d);
     check("sha256 999 bytes, HASH vs software", memcmp(d, d2, 32) == 0);
+    struct sha256_hw hw;
+    sha256_hw_begin(&hw);
+    sha256_hw_update(&hw, big, 5);
+    sha256_hw_update(&hw, big + 5, 600);
+    sha256_hw_update(&hw, big + 605, 394);
+    sha256_hw_finish(&hw, d);
+    check("sha256 incremental 5+600+394 bytes on HASH", memcmp(d, d2, 32) == 0);
     hmac_sha256((const uint8_t *)"Jefe", 4, "what do ya want for nothing?", 28, d);
     check("hmac RFC 4231 case 2", memcmp(d, hmac_expected, 32) == 0);
     uint8_t longkey[100]; memset(longkey, 0xaa, 100);
