@@ -42,6 +42,8 @@ export class Bus implements BusMaster {
   onBusError: (error: BusError) => void = () => {};
   /** Called when a model throws inside an MMIO callback; the run stops and the error surfaces. */
   onModelError: (error: unknown) => void = (error) => { throw error; };
+  /** The core's poll-loop detector sees every CPU access to a peripheral (cheap: no FFI). */
+  onCpuAccess: (access: 'read' | 'write', address: number, value: number) => void = () => {};
   /** Observers of CPU accesses to peripherals (traces, watch). */
   private readonly accessObservers: Array<(access: 'read' | 'write', address: number, size: number, value: number, peripheral: Peripheral, offset: number) => void> = [];
 
@@ -124,6 +126,7 @@ export class Bus implements BusMaster {
     try {
       const offset = (address - slot.base) >>> 0;
       const value = slot.peripheral.read(offset, size) >>> 0;
+      this.onCpuAccess('read', address, value);
       for (const observer of this.accessObservers) observer('read', address, size, value, slot.peripheral, offset);
       return value;
     } catch (error) {
@@ -142,6 +145,7 @@ export class Bus implements BusMaster {
       const offset = (address - slot.base) >>> 0;
       const masked = size === 4 ? value >>> 0 : value & (size === 1 ? 0xff : 0xffff);
       slot.peripheral.write(offset, size, masked);
+      this.onCpuAccess('write', address, masked);
       for (const observer of this.accessObservers) observer('write', address, size, masked, slot.peripheral, offset);
     } catch (error) {
       this.onModelError(error);

@@ -57,6 +57,8 @@ export interface Engine {
   run(maxInstructions: number): { executed: number; stop: StopReason };
   /** Ends the current `run` after the current instruction. Safe from any hook or MMIO callback. */
   stop(): void;
+  /** Instructions executed so far in the current (or last) `run`; cheap enough for every MMIO access. */
+  instructionsThisRun(): number;
   /** From a code hook only: ends the run before the hooked instruction executes (breakpoints). */
   stopBeforeCurrentInstruction(): void;
   onInterrupt(callback: (intno: number) => void): void;

@@ -49,12 +49,9 @@ interface UnicornLibrary {
 }
 
 interface HelperLibrary {
-  h5_counter_install: (uc: unknown) => unknown;
-  h5_counter_arm: (counter: unknown, limit: number) => void;
-  h5_counter_executed: (counter: unknown) => number;
-  h5_counter_stop_now: (counter: unknown) => void;
-  h5_counter_stop_before_current: (uc: unknown, counter: unknown) => void;
-  h5_counter_remove: (uc: unknown, counter: unknown) => void;
+  h5_counter_install: (uc: unknown, counter: Uint8Array) => number;
+  h5_counter_stop_before_current: (uc: unknown, counter: Uint8Array) => void;
+  h5_counter_remove: (uc: unknown, counter: Uint8Array) => void;
   h5_block_ring_install: (uc: unknown, capacity: number) => unknown;
   h5_block_ring_copy: (ring: unknown, out: Uint32Array, max: number) => number;
   h5_block_ring_remove: (uc: unknown, ring: unknown) => void;
@@ -115,10 +112,7 @@ function loadLibrary() {
   };
   const helperLib = koffi.load(helperLibraryPath());
   const helpers: HelperLibrary = {
-    h5_counter_install: helperLib.func('void *h5_counter_install(void *uc)'),
-    h5_counter_arm: helperLib.func('void h5_counter_arm(void *counter, uint64_t limit)'),
-    h5_counter_executed: helperLib.func('uint64_t h5_counter_executed(void *counter)'),
-    h5_counter_stop_now: helperLib.func('void h5_counter_stop_now(void *counter)'),
+    h5_counter_install: helperLib.func('int h5_counter_install(void *uc, void *counter)'),
     h5_counter_stop_before_current: helperLib.func('void h5_counter_stop_before_current(void *uc, void *counter)'),
     h5_counter_remove: helperLib.func('void h5_counter_remove(void *uc, void *counter)'),
     h5_block_ring_install: helperLib.func('void *h5_block_ring_install(void *uc, uint32_t capacity)'),
@@ -137,7 +131,9 @@ export function checkEngineAvailable(): void {
 export class UnicornEngine implements Engine {
   private readonly lib = loadLibrary();
   private handle: unknown;
-  private readonly counter: unknown;
+  /** struct h5_counter { u64 executed; u64 limit; size_t hook } in memory we own (see engine-helpers.c). */
+  private readonly counter = new Uint8Array(24);
+  private readonly counterWords = new Uint32Array(this.counter.buffer);
   private blockRing: unknown = null;
   private readonly registered: unknown[] = [];
   private readonly keepAlive: Uint8Array[] = [];
@@ -153,8 +149,7 @@ export class UnicornEngine implements Engine {
     this.check(uc.uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, out), 'uc_open');
     this.handle = out[0];
     this.check(uc.uc_ctl_cpu_model(this.handle, UC_CTL_CPU_MODEL_WRITE, 'int', UC_CPU_ARM_CORTEX_M33), 'select Cortex-M33');
-    this.counter = helpers.h5_counter_install(this.handle);
-    if (!this.counter) throw new Error('cannot install the instruction counter hook');
+    this.check(helpers.h5_counter_install(this.handle, this.counter), 'install the instruction counter hook');
 
     const onIntr = koffi.register((_uc: unknown, intno: number) => this.interruptCallback(intno), koffi.pointer(types.hookIntr as never));
     this.addRawHook(UC_HOOK_INTR, onIntr, 1n, 0n);
@@ -233,10 +228,13 @@ export class UnicornEngine implements Engine {
     const { uc, helpers } = this.lib;
     this.pendingFault = null;
     this.stopRequested = false;
-    helpers.h5_counter_arm(this.counter, maxInstructions);
+    const words = this.counterWords;
+    words[0] = 0; words[1] = 0;
+    words[2] = maxInstructions >>> 0; words[3] = Math.floor(maxInstructions / 0x1_0000_0000);
     const pc = this.readRegister(11);
     const code = uc.uc_emu_start(this.handle, BigInt((pc | 1) >>> 0), NO_UNTIL, 0n, 0);
-    const executed = Number(helpers.h5_counter_executed(this.counter));
+    const executed = words[0]! + words[1]! * 0x1_0000_0000;
+    void helpers;
     let stop: StopReason;
     if (this.pendingFault) stop = this.pendingFault;
     else if (code !== 0) stop = { kind: 'engine-error', code, message: uc.uc_strerror(code) };
@@ -246,9 +244,17 @@ export class UnicornEngine implements Engine {
     return { executed, stop };
   }
 
+  /** Stops before the next instruction by lowering the limit the counter hook checks. From an MMIO
+   * callback this is the only safe way: uc_emu_stop there restarts the current load or store. */
   stop(): void {
     this.stopRequested = true;
-    this.lib.helpers.h5_counter_stop_now(this.counter);
+    const words = this.counterWords;
+    words[2] = words[0]!;
+    words[3] = words[1]!;
+  }
+
+  instructionsThisRun(): number {
+    return this.counterWords[0]! + this.counterWords[1]! * 0x1_0000_0000;
   }
 
   stopBeforeCurrentInstruction(): void {

@@ -33,6 +33,9 @@ const EXTENDED_FRAME = 0x68;
 const MAX_SLICE = 500_000;
 /** Slice length while an exception is pending but masked (PRIMASK/BASEPRI set by MSR, which we do not see). */
 const MASKED_PENDING_SLICE = 64;
+/** Reads of the same register with the same value at the same period before a loop counts as polling. */
+const POLL_CONFIRMATIONS = 6;
+const CORE_STATE_REGISTERS = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.SP, Reg.LR, Reg.PC, Reg.XPSR];
 
 export type CoreStop =
   | { kind: 'budget' }
@@ -72,6 +75,11 @@ export class CortexM33 {
   /** Exceptions are not taken while single-stepping unless asked (GDB `monitor step-irq on`). */
   maskInterruptsWhileStepping = true;
   onSystemReset: () => void = () => {};
+  /** Skip virtual time over loops that only poll a register that cannot change before the next event. */
+  skipPollLoops = true;
+  /** Cycles skipped over poll loops (reported by benchmarks). */
+  skippedCycles = 0;
+  private readonly poll = { address: -1, value: -1, lastCycle: -1, period: 0, count: 0, snapshot: null as number[] | null, confirmedPeriod: 0 };
   /** A second exception tracer, switched by the debugger (GDB `monitor trace exceptions on|off`). */
   debuggerExceptionTrace: CoreOptions['traceExceptions'] = undefined;
 
@@ -94,10 +102,47 @@ export class CortexM33 {
       if (!this.pendingBusError) this.pendingBusError = { ...error, pc: this.engine.readRegister(Reg.PC) };
       this.engine.stop();
     };
+    bus.onCpuAccess = (access, address, value) => this.observeAccess(access, address, value);
     bus.onModelError = (error) => {
       if (!this.pendingModelError) this.pendingModelError = error;
       this.engine.stop();
     };
+  }
+
+  /**
+   * Poll-loop detection (issue: HAL and LL drivers poll ready flags, often with no timeout). A loop
+   * that reads the same register, gets the same value, at a constant period, with every core
+   * register identical from one iteration to the next, does nothing until an event changes the
+   * register: the run loop then skips whole iterations up to the next event. What the firmware
+   * observes is unchanged (CYCCNT, timers and the final state are those of running the loop).
+   */
+  private observeAccess(access: 'read' | 'write', address: number, value: number): void {
+    const poll = this.poll;
+    if (access === 'write' || !this.skipPollLoops) {
+      poll.address = -1;
+      poll.count = 0;
+      return;
+    }
+    const now = this.clock.now;
+    const period = now - poll.lastCycle;
+    if (address !== poll.address || value !== poll.value || period !== poll.period || period <= 0) {
+      poll.address = address;
+      poll.value = value;
+      poll.period = poll.lastCycle >= 0 ? period : 0;
+      poll.lastCycle = now;
+      poll.count = 0;
+      poll.snapshot = null;
+      return;
+    }
+    poll.lastCycle = now;
+    poll.count++;
+    if (poll.count < POLL_CONFIRMATIONS) return;
+    const state = CORE_STATE_REGISTERS.map((r) => this.engine.readRegister(r));
+    if (poll.snapshot && state.every((v, i) => v === poll.snapshot![i])) {
+      poll.confirmedPeriod = period;
+      this.engine.stop();
+    }
+    poll.snapshot = state;
   }
 
   symbol(address: number): string | undefined {
@@ -543,8 +588,28 @@ export class CortexM33 {
       let slice = Math.min(remaining, MAX_SLICE, Math.max(1, this.clock.cyclesToNextEvent()));
       if (masked) slice = Math.min(slice, MASKED_PENDING_SLICE);
       if (options.singleStep) slice = 1;
-      const { executed, stop } = this.engine.run(slice);
+      this.clock.beginSlice(slice, () => this.engine.instructionsThisRun(), () => this.engine.stop());
+      let outcome;
+      try {
+        outcome = this.engine.run(slice);
+      } finally {
+        this.clock.endSlice();
+      }
+      const { executed, stop } = outcome;
       this.clock.advance(executed);
+      if (this.poll.confirmedPeriod > 0) {
+        const period = this.poll.confirmedPeriod;
+        this.poll.confirmedPeriod = 0;
+        this.poll.count = 0;
+        this.poll.snapshot = null;
+        const horizon = Math.min(this.clock.cyclesToNextEvent(), start + budget - this.clock.now);
+        const skip = Number.isFinite(horizon) ? Math.floor((horizon - 1) / period) * period : 0;
+        if (skip > 0 && this.nvic.highestPending() === 0) {
+          this.clock.advance(skip);
+          this.skippedCycles += skip;
+          this.poll.lastCycle = this.clock.now - period;
+        }
+      }
 
       if (this.pendingModelError) {
         const error = this.pendingModelError;

@@ -27,14 +27,29 @@ export class VirtualClock {
   private sequence = 0;
   private heap: EventEntry[] = [];
   private readonly frequencyListeners: Array<(hz: number) => void> = [];
+  /** While the CPU runs a slice: where it started, how far it may go, and how far it has got. */
+  private slice: { start: number; end: number; executed: () => number; onEarlierEvent: () => void } | null = null;
 
   constructor(frequencyHz: number) {
     this.frequency = frequencyHz;
   }
 
-  /** CPU cycles since reset. */
+  /** CPU cycles since reset — during a slice, up to the instruction executing now. */
   get now(): number {
-    return this.cycles;
+    return this.slice ? this.slice.start + this.slice.executed() : this.cycles;
+  }
+
+  /**
+   * The CPU starts running up to `maxCycles` instructions. Until `endSlice`, `now` follows the
+   * instruction count, and an event scheduled before the slice's end calls `onEarlierEvent` (the
+   * core then ends the slice so the event fires on time).
+   */
+  beginSlice(maxCycles: number, executed: () => number, onEarlierEvent: () => void): void {
+    this.slice = { start: this.cycles, end: this.cycles + maxCycles, executed, onEarlierEvent };
+  }
+
+  endSlice(): void {
+    this.slice = null;
   }
 
   get frequencyHz(): number {
@@ -43,7 +58,7 @@ export class VirtualClock {
 
   /** Virtual seconds since reset. */
   get seconds(): number {
-    return this.anchorSeconds + (this.cycles - this.anchorCycle) / this.frequency;
+    return this.anchorSeconds + (this.now - this.anchorCycle) / this.frequency;
   }
 
   onFrequencyChange(listener: (hz: number) => void): void {
@@ -54,7 +69,7 @@ export class VirtualClock {
   setFrequency(hz: number): void {
     if (!(hz > 0) || hz === this.frequency) return;
     this.anchorSeconds = this.seconds;
-    this.anchorCycle = this.cycles;
+    this.anchorCycle = this.now;
     this.frequency = hz;
     for (const entry of this.heap) {
       if (entry.dueSeconds !== null) entry.dueCycle = this.cycleAt(entry.dueSeconds);
@@ -65,11 +80,11 @@ export class VirtualClock {
 
   /** Converts a virtual time in seconds to the cycle it falls on at the current frequency. */
   cycleAt(seconds: number): number {
-    return Math.max(this.cycles, this.anchorCycle + Math.ceil((seconds - this.anchorSeconds) * this.frequency - 1e-6));
+    return Math.max(this.now, this.anchorCycle + Math.ceil((seconds - this.anchorSeconds) * this.frequency - 1e-6));
   }
 
   afterCycles(cycles: number, callback: () => void, label = 'event'): ScheduledEvent {
-    return this.push(this.cycles + Math.max(0, Math.ceil(cycles)), null, callback, label);
+    return this.push(this.now + Math.max(0, Math.ceil(cycles)), null, callback, label);
   }
 
   afterSeconds(seconds: number, callback: () => void, label = 'event'): ScheduledEvent {
@@ -80,7 +95,7 @@ export class VirtualClock {
   /** Cycles until the next event, or Infinity when nothing is scheduled. */
   cyclesToNextEvent(): number {
     this.dropCancelled();
-    return this.heap.length === 0 ? Infinity : Math.max(0, this.heap[0]!.dueCycle - this.cycles);
+    return this.heap.length === 0 ? Infinity : Math.max(0, this.heap[0]!.dueCycle - this.now);
   }
 
   get pendingEvents(): number {
@@ -116,6 +131,7 @@ export class VirtualClock {
     const entry: EventEntry = { dueCycle, sequence: this.sequence++, label, callback, dueSeconds, cancelled: false };
     this.heap.push(entry);
     this.siftUp(this.heap.length - 1);
+    if (this.slice && dueCycle < this.slice.end) this.slice.onEarlierEvent();
     return {
       cancel: () => { entry.cancelled = true; },
       get active() { return !entry.cancelled; },

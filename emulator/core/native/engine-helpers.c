@@ -39,32 +39,13 @@ static void count_instruction(uc_engine *uc, uint64_t address, uint32_t size, vo
     counter->executed++;
 }
 
-struct h5_counter *h5_counter_install(uc_engine *uc)
-{
-    struct h5_counter *counter = calloc(1, sizeof *counter);
-    if (counter == NULL) {
-        return NULL;
-    }
-    if (uc_hook_add(uc, &counter->hook, UC_HOOK_CODE, (void *)count_instruction, counter, 1, 0) != UC_ERR_OK) {
-        free(counter);
-        return NULL;
-    }
-    return counter;
-}
-
-void h5_counter_arm(struct h5_counter *counter, uint64_t limit)
+/* The counter lives in memory the caller owns (JavaScript reads and writes `executed` and `limit`
+ * directly, without a call per access). */
+int h5_counter_install(uc_engine *uc, struct h5_counter *counter)
 {
     counter->executed = 0;
-    counter->limit = limit;
-}
-
-/* Stops before the next instruction. This is the only safe way to stop from an MMIO callback:
- * uc_emu_stop there makes Unicorn 2.0.1 restart the current load or store (it runs again, and a
- * load's result is lost). It also holds when a hook has just written PC, where Unicorn resumes
- * the run and forgets a pending uc_emu_stop. */
-void h5_counter_stop_now(struct h5_counter *counter)
-{
-    counter->limit = counter->executed;
+    counter->limit = 0;
+    return uc_hook_add(uc, &counter->hook, UC_HOOK_CODE, (void *)count_instruction, counter, 1, 0);
 }
 
 /* From a code hook: stop before the instruction the hook is for, which the counter hook (installed
@@ -78,15 +59,9 @@ void h5_counter_stop_before_current(uc_engine *uc, struct h5_counter *counter)
     uc_emu_stop(uc);
 }
 
-uint64_t h5_counter_executed(const struct h5_counter *counter)
-{
-    return counter->executed;
-}
-
 void h5_counter_remove(uc_engine *uc, struct h5_counter *counter)
 {
     uc_hook_del(uc, counter->hook);
-    free(counter);
 }
 
 static void record_block(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
