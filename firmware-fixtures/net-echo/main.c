@@ -11,16 +11,30 @@
 #ifndef NET_ECHO_SECONDS
 #define NET_ECHO_SECONDS 0
 #endif
+#ifndef NET_ECHO_POLLED
+#define NET_ECHO_POLLED 0 /* 1: receive by polling DMACSR/descriptors instead of the ETH interrupt */
+#endif
+#ifndef NET_ECHO_VERBOSE
+#define NET_ECHO_VERBOSE 0 /* 1: a console line per datagram / TCP chunk (slow: the console is polled) */
+#endif
 #define ECHO_PORT 7
 #define MAX_CLIENTS 4
+
+static uint32_t udp_echoed, udp_failed, tcp_echoed_bytes;
 
 static void udp_echo(udp_socket_t *socket, uint32_t ip, uint16_t port, const uint8_t *data, size_t length,
                      void *context)
 {
-    char text[16];
     (void)context;
-    console_printf("UDP: %u bytes from %s:%u, echoed\n", (unsigned)length, net_ip_to_string(ip, text), port);
-    udp_sendto(socket, ip, port, data, length);
+    udp_echoed++;
+    if (udp_sendto(socket, ip, port, data, length) != NET_OK) {
+        udp_failed++;
+    }
+    if (NET_ECHO_VERBOSE || udp_echoed == 1) {
+        char text[16];
+        console_printf("UDP: %u bytes from %s:%u, echoed%s\n", (unsigned)length, net_ip_to_string(ip, text), port,
+                       NET_ECHO_VERBOSE ? "" : " (further datagrams are counted, not printed)");
+    }
 }
 
 /* net_poll() calls this when no frame arrived: sleep until the next interrupt (the 1 kHz tick or
@@ -31,10 +45,13 @@ static void sleep_until_interrupt(void) { __asm__ volatile("wfi"); }
 static void print_stats(void)
 {
     const net_stats_t *s = net_stats();
-    console_printf("NET: rx %u tx %u dropped %u checksum errors %u RBU %u pings %u retransmissions %u\n",
+    console_printf("NET: rx %u tx %u dropped %u checksum errors %u RBU %u TX ring full %u pings %u "
+                   "retransmissions %u\n",
                    (unsigned)s->rx_frames, (unsigned)s->tx_frames, (unsigned)s->rx_dropped,
-                   (unsigned)s->rx_checksum_errors, (unsigned)s->rx_buffer_unavailable,
+                   (unsigned)s->rx_checksum_errors, (unsigned)s->rx_buffer_unavailable, (unsigned)s->tx_ring_full,
                    (unsigned)s->icmp_echo_replies, (unsigned)s->tcp_retransmissions);
+    console_printf("ECHO: UDP %u datagrams (%u not sent), TCP %u bytes\n", (unsigned)udp_echoed,
+                   (unsigned)udp_failed, (unsigned)tcp_echoed_bytes);
 }
 
 int main(void)
@@ -45,6 +62,7 @@ int main(void)
     net_set_core_clock_hz(board_hclk_hz());
     net_set_log(console_printf);
     net_set_idle(sleep_until_interrupt);
+    net_use_rx_interrupt(!NET_ECHO_POLLED);
 
     int result = net_init();
     if (result != NET_OK) {
@@ -112,9 +130,14 @@ int main(void)
             int n = tcp_recv(c, buffer, sizeof buffer, 0);
             if (n > 0) {
                 int sent = tcp_send(c, buffer, (size_t)n, 2000);
-                console_printf("TCP: echoed %d of %d bytes\n", sent, n);
+                if (sent > 0) {
+                    tcp_echoed_bytes += (uint32_t)sent;
+                }
+                if (NET_ECHO_VERBOSE || sent != n) {
+                    console_printf("TCP: echoed %d of %d bytes\n", sent, n);
+                }
             } else if (n == 0) {
-                console_printf("TCP: peer closed, closing\n");
+                console_printf("TCP: peer closed, closing (%u bytes echoed in total)\n", (unsigned)tcp_echoed_bytes);
                 tcp_close(c, 2000);
                 clients[i] = 0;
             } else if (n != NET_ERR_TIMEOUT) {
