@@ -126,7 +126,8 @@ function run(openssl: string, args: string[], timeoutMs: number): Promise<string
 
 function judge(parameter: Parameter, change: string, args: string[], output: string): Attempt {
   const alertMatch = /alert number (\d+)/.exec(output);
-  const version = /Protocol(?: version)?\s*:\s*(\S+)/.exec(output)?.[1];
+  // "New, TLSv1.3, Cipher is ..." is printed right after the handshake; the SSL-Session block may not be.
+  const version = /New, (TLSv[\d.]+), Cipher is/.exec(output)?.[1] ?? /Protocol(?: version)?\s*:\s*(\S+)/.exec(output)?.[1];
   const suite = /Cipher(?:suite)?\s*(?:is|:)\s*(\S+)/.exec(output)?.[1];
   const peerSignature = /Peer signature type:\s*(\S+)/.exec(output)?.[1];
   const group = /(?:Server|Peer) Temp Key:\s*([^\n]+)/.exec(output)?.[1];

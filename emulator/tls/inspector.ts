@@ -25,6 +25,7 @@ const CONTENT_NAMES: Record<number, string> = {
 const MAX_RECORD = 16384 + 2048 + 5;
 /** Encrypted records held while waiting for secrets from the key log, per connection. */
 const MAX_PENDING_ENCRYPTED = 128 * 1024;
+const MAX_TRACKED = 256;
 
 export interface Endpoint { ip: string; port: number }
 
@@ -265,6 +266,13 @@ export class TlsInspector {
     this.tracked.set(key, tracked);
     this.connections.push(connection);
     this.forgetOld();
+    if (this.tracked.size > MAX_TRACKED) {
+      // A scan or a flood of connections must not grow memory without bound: forget the oldest.
+      const [oldestKey, oldest] = this.tracked.entries().next().value!;
+      this.tracked.delete(oldestKey);
+      const index = this.connections.indexOf(oldest.connection);
+      if (index >= 0) this.connections.splice(index, 1);
+    }
     return tracked;
   }
 

@@ -7,8 +7,9 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyLogWriter, TcpStreamReassembler, TlsInspector, attachNodeTlsKeyLog, type TlsEvents } from '../../emulator/tls/index.js';
 import {
-  ETHERTYPE_IPV4, IP_PROTO_TCP, buildEthernet, buildIpv4, buildTcp, parseIpv4, parseTcp, seqAdd,
+  ETHERTYPE_IPV4, IP_PROTO_TCP, buildEthernet, buildIpv4, buildTcp, parseIp, parseIpv4, parseTcp, seqAdd,
 } from '../../emulator/net/packet.js';
+import type { FramePort } from '../../emulator/net/frame-port.js';
 import { startFrameRelay, withTimeout, type FrameRelay } from './frame-relay.js';
 import { makeCertificates, sClient, tempDir, type CertificateFiles } from './tls-peers.js';
 
@@ -117,8 +118,10 @@ describe('TLS inspector on node:tls sessions', () => {
   });
 
   it('decodes a HelloRetryRequest and the second ClientHello', async () => {
+    const { inspector, relay } = await session({ ecdhCurve: 'P-256' }, { ecdhCurve: 'X25519:P-256' }, 'none');
     const retries: Array<TlsEvents['hello-retry-request']> = [];
-    const { inspector } = await session({ ecdhCurve: 'P-256' }, { ecdhCurve: 'X25519:P-256' }, 'none');
+    const replay = new TlsInspector().on('hello-retry-request', (e) => retries.push(e));
+    for (const { direction, frame, time } of relay.frames) replay.feed(direction, frame, time);
     const c = inspector.connections[0]!;
     expect(c.helloRetryRequests).toHaveLength(1);
     expect(c.helloRetryRequests[0]!.keyShareGroup!.name).toBe('secp256r1');
@@ -127,7 +130,7 @@ describe('TLS inspector on node:tls sessions', () => {
     expect(c.serverHello!.keyShareGroup!.name).toBe('secp256r1');
     expect(c.handshakeComplete).toBe(true);
     expect(inspector.summary()).toMatch(/TLS 1\.3 \S+ secp256r1, 1 HelloRetryRequest/);
-    expect(retries).toHaveLength(0); // listeners added after the fact see nothing: events are live
+    expect(retries.map((e) => [e.from, e.hello.keyShareGroup!.name])).toEqual([['peer', 'secp256r1']]);
   });
 
   it('explains a broker that rejects the board for lack of a client certificate (mutual TLS)', async () => {
@@ -266,5 +269,67 @@ describe('TCP stream reassembly', () => {
     expect(r.lostBytes).toBe(500);
     expect(out.length).toBe(1500);
     expect(r.bufferedBytes).toBe(0);
+  });
+});
+
+describe('framing edge cases and the FramePort wrapper', () => {
+  const board = parseIp('10.0.2.15');
+  const broker = parseIp('10.0.2.2');
+  const mac = new Uint8Array(6);
+  const segment = (fromBoard: boolean, sequence: number, flags: number, payload = new Uint8Array(0)) => {
+    const [src, dst, sport, dport] = fromBoard ? [board, broker, 50000, 8883] : [broker, board, 8883, 50000];
+    const tcp = buildTcp(src, dst, { sourcePort: sport, destinationPort: dport, sequence, acknowledgment: 0, flags, window: 4096, payload });
+    return buildEthernet(mac, mac, ETHERTYPE_IPV4, buildIpv4(src, dst, IP_PROTO_TCP, tcp, 1));
+  };
+  const record = (type: number, body: Uint8Array) => Uint8Array.from([type, 3, 3, body.length >> 8, body.length & 0xff, ...body]);
+
+  it('reads a ClientHello split over two records, delivered 7 bytes per segment', () => {
+    const body = Uint8Array.from([3, 3, ...new Uint8Array(32).fill(1), 0, 0, 2, 0x13, 0x01, 1, 0, 0, 7, 0, 43, 0, 3, 2, 3, 4]);
+    const message = Uint8Array.from([1, 0, 0, body.length, ...body]);
+    const stream = Uint8Array.from([...record(22, message.subarray(0, 20)), ...record(22, message.subarray(20)), ...record(21, Uint8Array.of(2, 40))]);
+    const inspector = new TlsInspector();
+    const hellos: string[] = [];
+    inspector.on('client-hello', (e) => hellos.push(e.hello.supportedVersions!.map((v) => v.name).join()));
+    inspector.feed('tx', segment(true, 99, 0x02), 0);
+    for (let offset = 0, n = 0; offset < 5 * 2 + message.length; offset += 7, n++) {
+      inspector.feed('tx', segment(true, 100 + offset, 0x18, stream.subarray(offset, Math.min(offset + 7, 10 + message.length))), n);
+    }
+    inspector.feed('rx', segment(false, 7000, 0x18, stream.subarray(10 + message.length)), 9);
+    expect(hellos).toEqual(['TLS 1.3']);
+    const c = inspector.connections[0]!;
+    expect(c.clientHello!.cipherSuites.map((s) => s.name)).toEqual(['TLS_AES_128_GCM_SHA256']);
+    expect(c.alerts).toEqual([expect.objectContaining({ from: 'peer', code: 40 })]);
+  });
+
+  it('ignores streams that are not TLS', () => {
+    const inspector = new TlsInspector();
+    inspector.feed('tx', segment(true, 1, 0x18, Uint8Array.from([0x10, 12, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 2, 0, 60, 0, 0])), 0);
+    expect(inspector.connections[0]!.isTls).toBe(false);
+    expect(inspector.summary()).toBe('');
+  });
+
+  it('wraps a FramePort: frames pass unchanged both ways and are inspected', () => {
+    const received: Uint8Array[] = [];
+    const sent: Uint8Array[] = [];
+    let deliver: (frame: Uint8Array) => void = () => {};
+    const inner: FramePort = {
+      send: (frame) => sent.push(frame), onReceive: (listener) => { deliver = listener; }, linkUp: true,
+      onLinkChange: () => {}, close: () => {},
+    };
+    const inspector = new TlsInspector();
+    const port = inspector.wrap(inner, () => 5);
+    port.onReceive((frame) => received.push(frame));
+    const hello = record(22, Uint8Array.from([1, 0, 0, 41, 3, 3, ...new Uint8Array(32), 0, 0, 2, 0x13, 0x01, 1, 0]));
+    const out = segment(true, 1, 0x18, hello);
+    const back = segment(false, 1, 0x18, record(21, Uint8Array.of(2, 70)));
+    port.send(out);
+    deliver(back);
+    expect(sent).toEqual([out]);
+    expect(received).toEqual([back]);
+    expect(port.linkUp).toBe(true);
+    const c = inspector.connections[0]!;
+    expect(c.clientHello).not.toBeNull();
+    expect(c.alerts[0]).toMatchObject({ from: 'peer', code: 70, time: 5 });
+    expect(c.diagnosis!.kind).toBe('protocol-version');
   });
 });
