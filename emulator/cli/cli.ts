@@ -157,7 +157,8 @@ async function runCommand(argv: string[]): Promise<number> {
     const maxInstructions = values['max-instructions'] !== undefined ? Number(values['max-instructions']) : Infinity;
     const hasExpectations = expectTexts.length + failTexts.length + expectPins.length + list(values['expect-symbol']).length + list(values['fail-symbol']).length > 0;
 
-    const expectationsMet = () => expectTexts.every((t) => uart.text().includes(t))
+    const hasPositive = expectTexts.length + expectPins.length + list(values['expect-symbol']).length > 0;
+    const expectationsMet = () => hasPositive && expectTexts.every((t) => uart.text().includes(t))
       && list(values['expect-symbol']).every((s) => reached.has(s))
       && expectPins.every(({ pin, level }) => sim.pinOutput(pin) === level);
     const failureSeen = () => failedSymbol !== undefined || failTexts.some((t) => uart.text().includes(t));
@@ -186,6 +187,9 @@ async function runCommand(argv: string[]): Promise<number> {
       } else if (expectationsMet()) {
         code = EXIT.pass;
         verdict = 'PASS: every expectation met';
+      } else if (!hasPositive && !result.fault && result.reason !== 'lockup' && (result.reason !== 'exit' || result.exitCode === 0)) {
+        code = EXIT.pass;
+        verdict = `PASS: no failure seen (${result.reason === 'exit' ? 'firmware exited with 0' : `ran ${timeout} s virtual`})`;
       } else if (result.fault || result.reason === 'lockup') {
         code = EXIT.guestFault;
         verdict = `FAIL: guest fault (${result.fault?.kind ?? result.reason})`;

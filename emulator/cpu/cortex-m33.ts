@@ -547,6 +547,10 @@ export class CortexM33 {
     report.cfsr = this.scs.regs.get('CFSR');
     report.hfsr = this.scs.regs.get('HFSR');
     const pc = this.engine.readRegister(Reg.PC);
+    report.pc = pc;
+    report.pcSymbol = this.symbol(pc);
+    report.lr = lr;
+    report.lrSymbol = this.symbol(lr);
     report.summary = `firmware is looping in its HardFault handler at ${hex(pc)}${this.symbol(pc) ? ` <${this.symbol(pc)}>` : ''}; ${report.summary}`;
     return report;
   }
@@ -644,7 +648,7 @@ export class CortexM33 {
         default:
           break;
       }
-      if (this.hardFaultEnteredAt >= 0 && this.currentException === Exception.HardFault && !this.pendingStop) {
+      if (this.hardFaultEnteredAt >= 0 && this.clock.now > this.hardFaultEnteredAt && this.currentException === Exception.HardFault && !this.pendingStop) {
         const pc = this.engine.readRegister(Reg.PC);
         const instruction = this.bus.debugRead(pc, 2);
         const selfLoop = instruction !== null && instruction[0] === 0xfe && instruction[1] === 0xe7;

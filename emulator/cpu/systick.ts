@@ -53,21 +53,23 @@ export class SysTick {
     this.anchorSeconds = this.clock.seconds;
   }
 
+  /** The counter after `elapsed` ticks from `anchorValue`: down to 0, then RVR is loaded on the next tick. */
   get currentValue(): number {
     if (!this.running) return this.anchorValue;
     const elapsed = this.ticksSinceAnchor();
     if (elapsed <= this.anchorValue) return this.anchorValue - elapsed;
-    if (this.reload === 0) return 0;
-    return this.reload - ((elapsed - this.anchorValue - 1) % (this.reload + 1));
+    const phase = (elapsed - this.anchorValue) % (this.reload + 1);
+    return phase === 0 ? 0 : this.reload + 1 - phase;
   }
 
   private schedule(): void {
     this.wrapEvent?.cancel();
     this.wrapEvent = null;
-    if (!this.running) return;
-    // The counter reaches 0 after `current` ticks; the wrap (reload + COUNTFLAG) happens on the next tick.
-    const ticks = this.currentValue + 1;
-    if (this.currentValue === 0 && this.reload === 0) return;
+    if (!this.running || this.reload === 0) return;
+    // COUNTFLAG and the interrupt come when the counter goes from 1 to 0. From 0 the next tick
+    // loads RVR first, so the first interrupt after enabling with CVR = 0 comes RVR + 1 ticks later.
+    const current = this.currentValue;
+    const ticks = current > 0 ? current : this.reload + 1;
     if (this.usesProcessorClock) {
       this.wrapEvent = this.clock.afterCycles(ticks, () => this.wrap(), 'SysTick');
     } else {
@@ -80,8 +82,8 @@ export class SysTick {
   private wrap(): void {
     this.wrapEvent = null;
     this.csr |= SYST_CSR_COUNTFLAG;
-    this.anchor(this.reload);
-    if (this.reload !== 0) this.schedule();
+    this.anchor(0);
+    this.schedule();
     if (this.csr & SYST_CSR_TICKINT) this.onWrap();
   }
 
