@@ -21,6 +21,7 @@ const net = new UserNet({
   clock: hostNetClock(),
   verifyChecksums: true,
   hostForwards: ['tcp::0-:7', 'udp::0-:7'],
+  hosts: { 'mqtt.example': '10.0.2.2' },
   log: (m) => process.stderr.write(`  [usernet] ${m}\n`),
 });
 await net.ready();

@@ -150,6 +150,12 @@ int main(int argc, char **argv)
     r = dns_resolve("no-such-host.invalid", &ip, 3000);
     CHECK(r == NET_ERR_NOT_FOUND, "unknown name: %s", net_error_name(r));
 
+    /* NetX Duo demos hard-code 1.1.1.1 as their DNS server (reached through the router). */
+    dns_set_server(NET_IP4(1, 1, 1, 1));
+    r = dns_resolve("mqtt.example", &ip, 3000);
+    CHECK(r == NET_OK && ip == NET_IP4(10, 0, 2, 2), "resolve via 1.1.1.1: %s", net_error_name(r));
+    dns_set_server(0);
+
     uint32_t seconds = 0;
     r = sntp_get_time(info->gateway, &seconds, 3000);
     CHECK(r == NET_OK && seconds > 1600000000u, "SNTP: %s, %u", net_error_name(r), (unsigned)seconds);
