@@ -4,9 +4,13 @@
 usage: make-provision.py OUT --ca ca.der --host broker.local [--port 8883] [--id h5sim]
        [--count 3] [--cert client.der --key client-key.der] [--ip 127.0.0.1] [--time UNIX]
        [--interval-ms 1000] [--echo-wait-ms 2000] [--keep-alive 60] [--user U --password P]
+       [--elf mqtt-tls.elf --out-elf provisioned.elf]
 The client key is read as a DER EC private key (openssl ec -outform DER) or a raw 32-byte scalar.
+With --elf, also writes a copy of the ELF whose .h5_provision section (8 KiB at 0x081FE000) holds
+the block, padded with 0xFF (arm-none-eabi-objcopy --update-section): a provisioned image for
+`h5sim run` without any memory-write step.
 """
-import argparse, socket, struct
+import argparse, socket, struct, subprocess, tempfile, os
 
 ap = argparse.ArgumentParser()
 ap.add_argument('out')
@@ -24,6 +28,8 @@ ap.add_argument('--echo-wait-ms', type=int)
 ap.add_argument('--keep-alive', type=int)
 ap.add_argument('--user')
 ap.add_argument('--password')
+ap.add_argument('--elf')
+ap.add_argument('--out-elf')
 a = ap.parse_args()
 
 def ec_scalar(data):
@@ -55,3 +61,11 @@ body = b''.join(items)
 block = b'H5PV' + struct.pack('<HH', 1, len(body)) + body
 assert len(block) <= 8192, 'provisioning block larger than 8 KiB'
 open(a.out, 'wb').write(block)
+if a.elf:
+    with tempfile.NamedTemporaryFile(suffix='.bin', delete=False) as padded:
+        padded.write(block + b'\xff' * (8192 - len(block)))
+    try:
+        subprocess.run(['arm-none-eabi-objcopy', '--update-section', f'.h5_provision={padded.name}', a.elf,
+                        a.out_elf or a.elf.replace('.elf', '-provisioned.elf')], check=True)
+    finally:
+        os.unlink(padded.name)

@@ -11,34 +11,62 @@ mkdir -p "$work"
 port=${PORT:-18883}
 make -s -B host-test VARIANT_FLAGS="${VARIANT_FLAGS:--DTLS_SIGALGS_ECDSA_ONLY=1}" >/dev/null || exit 1
 
+# Certificates are valid from 2025-01-01 to 2036-01-01, so they hold both for the host clock and for
+# the simulator's default SNTP time (usernet's epoch, 2026-01-01). `openssl ca` sets the dates.
+sign() { # csr out [extensions [extra openssl-ca options]]
+  local conf="$work/ca.cnf"
+  if [ ! -f "$conf" ]; then
+    mkdir -p "$work/ca-db"; : > "$work/ca-db/index.txt"; echo 1000 > "$work/ca-db/serial"
+    cat > "$conf" <<CNF
+[ca]
+default_ca = test_ca
+[test_ca]
+database = $work/ca-db/index.txt
+serial = $work/ca-db/serial
+new_certs_dir = $work/ca-db
+certificate = $work/ca.pem
+private_key = $work/ca.key
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = none
+[any]
+commonName = supplied
+CNF
+  fi
+  local ext=()
+  if [ -n "${3:-}" ]; then printf '%s\n' "$3" > "$work/ext.cnf"; ext=(-extfile "$work/ext.cnf"); fi
+  openssl ca -batch -config "$conf" -in "$1" -out "$2" -notext -startdate 20250101000000Z \
+    -enddate 20360101000000Z "${ext[@]}" "${@:4}" 2>/dev/null
+}
+
 gen() {
   [ -f "$work/ca.pem" ] && return
   o() { openssl "$@" 2>/dev/null; }
+  local ca_ext="basicConstraints=critical,CA:TRUE
+keyUsage=critical,keyCertSign,cRLSign"
   o ecparam -name prime256v1 -genkey -noout -out "$work/ca.key"
-  o req -x509 -new -key "$work/ca.key" -subj /CN=h5sim-test-ca -days 3650 -sha256 \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out "$work/ca.pem"
+  o req -new -key "$work/ca.key" -subj /CN=h5sim-test-ca -out "$work/ca.csr"
+  sign "$work/ca.csr" "$work/ca.pem" "$ca_ext" -selfsign -keyfile "$work/ca.key"
   o ecparam -name prime256v1 -genkey -noout -out "$work/other-ca.key"
-  o req -x509 -new -key "$work/other-ca.key" -subj /CN=other-ca -days 3650 -sha256 \
-    -addext basicConstraints=critical,CA:TRUE -out "$work/other-ca.pem"
+  o req -new -key "$work/other-ca.key" -subj /CN=other-ca -out "$work/other-ca.csr"
+  sign "$work/other-ca.csr" "$work/other-ca.pem" "$ca_ext" -selfsign -keyfile "$work/other-ca.key"
   o x509 -in "$work/ca.pem" -outform DER -out "$work/ca.der"
   o x509 -in "$work/other-ca.pem" -outform DER -out "$work/other-ca.der"
   ext="subjectAltName=DNS:broker.local"
   # ECDSA P-256 server
   o ecparam -name prime256v1 -genkey -noout -out "$work/server-ec.key"
   o req -new -key "$work/server-ec.key" -subj /CN=broker.local -out "$work/server-ec.csr"
-  o x509 -req -in "$work/server-ec.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 365 \
-    -sha256 -extfile <(echo "$ext") -out "$work/server-ec.pem"
+  sign "$work/server-ec.csr" "$work/server-ec.pem" "$ext"
   # RSA 2048 server signed by the same ECDSA CA
   o genrsa -out "$work/server-rsa.key" 2048
   o req -new -key "$work/server-rsa.key" -subj /CN=broker.local -out "$work/server-rsa.csr"
-  o x509 -req -in "$work/server-rsa.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 365 \
-    -sha256 -extfile <(echo "$ext") -out "$work/server-rsa.pem"
+  sign "$work/server-rsa.csr" "$work/server-rsa.pem" "$ext"
   # Client certificate for mutual TLS
   o ecparam -name prime256v1 -genkey -noout -out "$work/client.key"
   o ec -in "$work/client.key" -outform DER -out "$work/client-key.der"
   o req -new -key "$work/client.key" -subj /CN=h5sim-client -out "$work/client.csr"
-  o x509 -req -in "$work/client.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 365 \
-    -sha256 -out "$work/client.pem"
+  sign "$work/client.csr" "$work/client.pem"
   o x509 -in "$work/client.pem" -outform DER -out "$work/client.der"
 }
 
@@ -140,7 +168,7 @@ run_case() {
       stop_broker
       expect "$name" "TLS alert sent: 48 unknown_ca" "exit 3" ;;
     expired)
-      # The client's clock (provisioned TIME, 2040-01-01) is past the server certificate's notAfter.
+      # The client's clock (provisioned TIME, 2040-01-01) is past the server certificate's notAfter (2036).
       start_broker server-ec.pem server-ec.key false
       python3 make-provision.py "$work/p.bin" --ca "$work/ca.der" --host broker.local --ip 127.0.0.1 --port "$port" \
         --count 1 --time 2208988800
