@@ -7,7 +7,9 @@
  *   The ELF reserves PROVISION_ADDRESS .. +PROVISION_SIZE (8 KiB, the last two 4-KiB-aligned
  *   pages of bank 2: 0x081FE000..0x081FFFFF) as section ".h5_provision", filled with 0xFF
  *   (erased flash). The host writes the block below at PROVISION_ADDRESS through the
- *   simulator's memory API after loading the ELF and before running it.
+ *   simulator's memory API after loading the ELF and before running it, or bakes it into a copy
+ *   of the ELF: arm-none-eabi-objcopy --update-section .h5_provision=block8k.bin in.elf out.elf
+ *   (block padded to 8 KiB with 0xFF; host-test/make-provision.py --elf does this).
  *
  * FORMAT (all integers little-endian)
  *   offset 0   4 bytes  magic "H5PV" (0x48 0x35 0x50 0x56)
