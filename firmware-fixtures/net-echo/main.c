@@ -17,6 +17,9 @@
 #ifndef NET_ECHO_VERBOSE
 #define NET_ECHO_VERBOSE 0 /* 1: a console line per datagram / TCP chunk (slow: the console is polled) */
 #endif
+#ifndef NET_ECHO_SYSTICK
+#define NET_ECHO_SYSTICK 0 /* 1: lib/net's own SysTick millisecond clock instead of lib/board's TIM6 tick */
+#endif
 #define ECHO_PORT 7
 #define MAX_CLIENTS 4
 
@@ -58,7 +61,9 @@ int main(void)
 {
     board_init();
     console_printf("net-echo: start\n");
-    net_set_clock(board_ticks);
+    if (!NET_ECHO_SYSTICK) {
+        net_set_clock(board_ticks);
+    }
     net_set_core_clock_hz(board_hclk_hz());
     net_set_log(console_printf);
     net_set_idle(sleep_until_interrupt);

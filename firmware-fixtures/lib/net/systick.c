@@ -7,6 +7,8 @@
 
 static volatile uint32_t milliseconds;
 
+/* Strong on purpose: startup.c aliases it weakly to Default_Handler, and two weak definitions
+ * would leave the choice to link order. */
 void SysTick_Handler(void) { milliseconds++; }
 
 uint32_t net_default_clock_start(uint32_t core_hz)
