@@ -2,8 +2,9 @@
  * TCP (RFC 793/9293) for lib/net: active and passive open with the MSS option, sliding window
  * with a simple congestion window (slow start, halved on loss), retransmission with RTO from
  * RFC 6298 (SRTT/RTTVAR, Karn's rule, exponential backoff), fast retransmit on three duplicate
- * ACKs, zero-window probes, FIN/RST in both directions, TIME_WAIT. Out-of-order segments are
- * dropped and answered with a duplicate ACK (the peer retransmits).
+ * ACKs, zero-window probes, FIN/RST in both directions, TIME_WAIT. Out-of-order segments within
+ * the window are kept in the receive buffer at their place (up to four ranges) and answered with
+ * a duplicate ACK; they count once the gap before them is filled.
  */
 #include "net-internal.h"
 
@@ -48,6 +49,9 @@ struct tcp_socket {
     uint32_t advertised; /* last window we announced */
     size_t rx_head, rx_count;
     uint8_t rx[NET_TCP_RX_BUFFER];
+    /* Out-of-order data already stored in rx at its place behind rcv_nxt: [start, end) ranges. */
+    struct { uint32_t start, end; } ooo[4];
+    uint8_t ooo_count;
     /* timers */
     uint32_t rto, srtt, rttvar;
     int retries;
@@ -93,6 +97,7 @@ static tcp_socket_t *allocate(void)
             s->mss = 536;
             s->rto = RTO_INITIAL_MS;
             s->rx_head = s->rx_count = 0;
+            s->ooo_count = 0;
             return s;
         }
     }
@@ -229,6 +234,43 @@ static void update_rtt(tcp_socket_t *s, uint32_t sample)
     }
     uint32_t rto = s->srtt + (4 * s->rttvar > 10 ? 4 * s->rttvar : 10);
     s->rto = rto < RTO_MIN_MS ? RTO_MIN_MS : rto > RTO_MAX_MS ? RTO_MAX_MS : rto;
+}
+
+/* Remembers [start, end) as received out of order, merging with ranges it touches. */
+static void ooo_add(tcp_socket_t *s, uint32_t start, uint32_t end)
+{
+    for (int i = 0; i < s->ooo_count;) {
+        if (seq_le(s->ooo[i].start, end) && seq_ge(s->ooo[i].end, start)) {
+            if (seq_lt(s->ooo[i].start, start)) start = s->ooo[i].start;
+            if (seq_gt(s->ooo[i].end, end)) end = s->ooo[i].end;
+            s->ooo[i] = s->ooo[--s->ooo_count];
+            i = 0;
+            continue;
+        }
+        i++;
+    }
+    if (s->ooo_count < sizeof s->ooo / sizeof s->ooo[0]) {
+        s->ooo[s->ooo_count].start = start;
+        s->ooo[s->ooo_count].end = end;
+        s->ooo_count++;
+    }
+}
+
+/* After rcv_nxt moved: ranges that now join it become in-order data. */
+static void ooo_merge(tcp_socket_t *s)
+{
+    for (int i = 0; i < s->ooo_count;) {
+        if (seq_le(s->ooo[i].start, s->rcv_nxt)) {
+            if (seq_gt(s->ooo[i].end, s->rcv_nxt)) {
+                s->rx_count += s->ooo[i].end - s->rcv_nxt;
+                s->rcv_nxt = s->ooo[i].end;
+            }
+            s->ooo[i] = s->ooo[--s->ooo_count];
+            i = 0;
+            continue;
+        }
+        i++;
+    }
 }
 
 static void enter_time_wait(tcp_socket_t *s)
@@ -484,12 +526,25 @@ void tcp_input(uint32_t source, uint32_t destination, const uint8_t *segment, si
                 }
                 s->rx_count += count;
                 s->rcv_nxt += (uint32_t)count;
+                if (skip + count < data_length) flags &= (uint8_t)~TCP_FIN; /* FIN beyond what we took */
+                uint32_t before = s->rcv_nxt;
+                ooo_merge(s);
+                if (s->rcv_nxt != before) flags &= (uint8_t)~TCP_FIN; /* the peer resends it in order */
                 if (!s->app_owned && !s->parent) {
                     s->rx_count = 0; /* closed by the application: nobody will read this */
+                    s->ooo_count = 0;
                 }
-                if (skip + count < data_length) flags &= (uint8_t)~TCP_FIN; /* FIN beyond what we took */
             } else {
-                flags &= (uint8_t)~TCP_FIN; /* out of order: drop, duplicate ACK below */
+                /* Out of order: keep what fits at its place, answer with a duplicate ACK. */
+                uint32_t offset = seq - s->rcv_nxt;
+                size_t room = NET_TCP_RX_BUFFER - s->rx_count;
+                if (offset < room && (s->app_owned || s->parent)) {
+                    size_t count = data_length < room - offset ? data_length : room - offset;
+                    size_t base = s->rx_head + s->rx_count + offset;
+                    for (size_t i = 0; i < count; i++) s->rx[(base + i) % NET_TCP_RX_BUFFER] = data[i];
+                    ooo_add(s, seq, seq + (uint32_t)count);
+                }
+                flags &= (uint8_t)~TCP_FIN;
             }
             need_ack = 1;
         } else {
