@@ -16,5 +16,5 @@ echo "== software checksums"
 node --import tsx "$here/bridge.ts" "$out/net-sw"
 echo "== checksums inserted by the MAC (CIC = 0b11)"
 node --import tsx "$here/bridge.ts" "$out/net-offload" --offload
-echo "== every fifth TCP frame dropped (retransmission, out-of-order data)"
-NET_DROP=5 node --import tsx "$here/bridge.ts" "$out/net-sw"
+echo "== every seventh TCP frame dropped (retransmission, out-of-order data)"
+NET_DROP=7 node --import tsx "$here/bridge.ts" "$out/net-sw"
