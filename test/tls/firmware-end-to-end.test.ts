@@ -40,10 +40,10 @@ function provisioning(caDer: Uint8Array, port: number): Buffer {
 interface Run { exitCode: number | null; console: string; inspector: TlsInspector; keys: KeyLogWriter; keyLog: FirmwareKeyLog }
 
 /** `whileBrokerUp` runs after the firmware exits, before the broker stops. */
-async function runFirmware(dir: string, kind: 'rsa' | 'ec', whileBrokerUp?: (run: Run, brokerPort: number) => Promise<void>): Promise<Run & { brokerPort: number; capture: string; keyPath: string }> {
+async function runFirmware(dir: string, kind: 'rsa' | 'ec', whileBrokerUp?: (run: Run, brokerPort: number) => Promise<void>, brokerOptions: string[] = []): Promise<Run & { brokerPort: number; capture: string; keyPath: string }> {
   const files = makeCertificates(dir, kind);
   const caDer = execFileSync('openssl', ['x509', '-in', files.ca, '-outform', 'DER'], { timeout: 10_000 });
-  const broker = await startMosquitto(dir, files, ['tls_version tlsv1.3'], 110_000);
+  const broker = await startMosquitto(dir, files, ['tls_version tlsv1.3', ...brokerOptions], 110_000);
   const machine = new Machine(stm32h563, { strict: false, console: () => {}, logSink: () => {} });
   const capture = join(dir, `${kind}.pcapng`);
   const keyPath = join(dir, `${kind}-keys.txt`);
@@ -156,6 +156,23 @@ describe.skipIf(!haveFixture())('mqtt-tls firmware on the simulator against mosq
       expect(tshark.status).toBe(0);
       expect(tshark.stdout).toContain('1\th5sim\t'); // CONNECT
       expect(tshark.stdout).toContain('3\t\th5sim/h5sim/out'); // PUBLISH
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('broker requiring a client certificate: the encrypted alert 116 is read with the firmware key log', async () => {
+    const dir = tempDir();
+    try {
+      const run = await runFirmware(dir.path, 'ec', undefined, ['require_certificate true']);
+      expect(run.console).toContain('TLS server asked for a client certificate; sending none');
+      expect(run.exitCode).not.toBe(0);
+      const c = run.inspector.connections.find((x) => x.isTls)!;
+      expect(c.certificateRequested).toBe(true);
+      expect(c.clientCertificateSent).toBe(false);
+      expect(c.alerts.find((a) => a.from === 'peer')).toMatchObject({ code: 116, name: 'certificate_required', source: 'decrypted' });
+      expect(c.diagnosis!.kind).toBe('client-certificate-rejected');
+      expect(c.diagnosis!.text).toMatch(/broker sent alert 116 certificate_required after the client's certificate flight: mutual TLS rejected; the board sent no client certificate/);
     } finally {
       dir.remove();
     }
