@@ -22,6 +22,7 @@ const net = new UserNet({
   verifyChecksums: true,
   hostForwards: ['tcp::0-:7', 'udp::0-:7'],
   hosts: { 'mqtt.example': '10.0.2.2' },
+  ...(process.env.NET_LEASE ? { leaseSeconds: Number(process.env.NET_LEASE) } : {}),
   log: (m) => process.stderr.write(`  [usernet] ${m}\n`),
 });
 await net.ready();

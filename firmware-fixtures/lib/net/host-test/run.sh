@@ -14,7 +14,7 @@ gcc "${flags[@]}" -DNET_SW_CHECKSUM=0 "${sources[@]}" -o "$out/net-offload"
 cd "$root"
 echo "== software checksums"
 node --import tsx "$here/bridge.ts" "$out/net-sw"
-echo "== checksums inserted by the MAC (CIC = 0b11)"
-node --import tsx "$here/bridge.ts" "$out/net-offload" --offload
+echo "== checksums inserted by the MAC (CIC = 0b11), 8 s DHCP lease (renewals)"
+NET_LEASE=8 node --import tsx "$here/bridge.ts" "$out/net-offload" --offload
 echo "== every seventh TCP frame dropped (retransmission, out-of-order data)"
 NET_DROP=7 node --import tsx "$here/bridge.ts" "$out/net-sw"

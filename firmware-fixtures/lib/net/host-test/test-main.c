@@ -140,6 +140,13 @@ int main(int argc, char **argv)
     CHECK(info->dns == NET_IP4(10, 0, 2, 3), "DNS server");
     CHECK(info->netmask == 0xFFFFFF00u, "netmask");
 
+    if (getenv("NET_LEASE")) { /* short lease from bridge.ts: the renewal at T1 must succeed */
+        uint32_t lease = info->lease_seconds, bound = info->bound_at_ms;
+        CHECK(lease == (uint32_t)atoi(getenv("NET_LEASE")), "lease %u s", (unsigned)lease);
+        net_wait_ms(lease * 1000u * 3 / 4);
+        CHECK(info->bound_at_ms != bound && info->ip == NET_IP4(10, 0, 2, 15), "lease renewed at T1");
+    }
+
     uint32_t rtt = 0;
     r = icmp_ping(info->gateway, 3000, &rtt);
     CHECK(r == NET_OK, "ping gateway: %s", net_error_name(r));
