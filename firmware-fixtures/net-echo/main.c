@@ -1,7 +1,8 @@
 /*
  * net-echo (issue #5): DHCP over the simulator's user-mode network, then answers pings and echoes
  * UDP and TCP on port 7 (the host test reaches them through usernet's port forwarding). Every step
- * is printed on the USART3 console; it pings the gateway once to show the ICMP path both ways. Runs forever, or NET_ECHO_SECONDS of virtual time when that is
+ * is printed on the USART3 console. Before echoing it pings the gateway, resolves broker.local and
+ * asks the gateway for the time (SNTP), so the console shows every service the other fixtures use. Runs forever, or NET_ECHO_SECONDS of virtual time when that is
  * defined non-zero (then exits through semihosting with 0).
  */
 #include "board.h"
@@ -90,6 +91,17 @@ int main(void)
                        (unsigned)rtt);
     } else {
         console_printf("PING: gateway %s: %s\n", net_ip_to_string(net_info()->gateway, text), net_error_name(result));
+    }
+
+    /* Name and time services the TLS fixtures need; failures here are reported, not fatal. */
+    uint32_t broker = 0, unix_seconds = 0;
+    result = dns_resolve("broker.local", &broker, 3000);
+    if (result != NET_OK) {
+        console_printf("DNS: broker.local: %s\n", net_error_name(result));
+    }
+    result = sntp_get_time(net_info()->gateway, &unix_seconds, 3000);
+    if (result != NET_OK) {
+        console_printf("SNTP: %s\n", net_error_name(result));
     }
 
     udp_socket_t *udp = udp_bind(ECHO_PORT, udp_echo, 0);
