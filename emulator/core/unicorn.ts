@@ -316,3 +316,32 @@ export class UnicornEngine implements Engine {
     this.keepAlive.length = 0;
   }
 }
+
+/**
+ * Runs an image on a bare Unicorn instance — no h5sim hooks, no instruction counter — from
+ * `entry` until PC reaches `until`, and returns the wall time. `npm run bench` compares h5sim's
+ * speed with this.
+ */
+export function runRawUnicorn(regions: Array<{ base: number; data: Uint8Array; executable: boolean }>, entry: number, stackPointer: number, until: number): number {
+  const { uc } = loadLibrary();
+  const out: unknown[] = [null];
+  if (uc.uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, out) !== 0) throw new Error('uc_open failed');
+  const handle = out[0];
+  try {
+    uc.uc_ctl_cpu_model(handle, UC_CTL_CPU_MODEL_WRITE, 'int', UC_CPU_ARM_CORTEX_M33);
+    for (const region of regions) {
+      const perms = UC_PROT_READ | UC_PROT_WRITE | (region.executable ? UC_PROT_EXEC : 0);
+      if (uc.uc_mem_map_ptr(handle, BigInt(region.base), region.data.byteLength, perms, region.data) !== 0) throw new Error('uc_mem_map_ptr failed');
+    }
+    const value = new Uint8Array(8);
+    new DataView(value.buffer).setUint32(0, stackPointer, true);
+    uc.uc_reg_write(handle, 12, value);
+    const started = performance.now();
+    const code = uc.uc_emu_start(handle, BigInt((entry | 1) >>> 0), BigInt(until >>> 0), 0n, 0);
+    const seconds = (performance.now() - started) / 1000;
+    if (code !== 0) throw new Error(`raw run failed: ${uc.uc_strerror(code)}`);
+    return seconds;
+  } finally {
+    uc.uc_close(handle);
+  }
+}

@@ -66,8 +66,10 @@ export interface WaitOptions {
 }
 
 const DEFAULT_EPOCH = Date.UTC(2026, 0, 1) / 1000;
-/** Virtual time run between checks of host input and stop conditions. */
-const CHUNK_SECONDS = 0.001;
+/** Virtual time run between checks of host input and stop conditions: short with a network (host
+ * sockets answer within the chunk), longer without one (fewer trips through the event loop). */
+const CHUNK_SECONDS_NETWORK = 0.001;
+const CHUNK_SECONDS_ALONE = 0.02;
 
 function toSeconds(value: string | number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -251,7 +253,7 @@ export class Simulation extends EventEmitter {
       if (predicate(this)) return result('condition');
       const remaining = deadline - clock.seconds;
       if (remaining <= 0) return result('timeout');
-      const chunkSeconds = Math.min(remaining, CHUNK_SECONDS);
+      const chunkSeconds = Math.min(remaining, this.port ? CHUNK_SECONDS_NETWORK : CHUNK_SECONDS_ALONE);
       const cycles = Math.max(1, Math.round(chunkSeconds * clock.frequencyHz));
       const { stop } = this.machine.core.run(cycles);
       const final = this.finalResult(stop, result);

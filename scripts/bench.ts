@@ -1,0 +1,87 @@
+// npm run bench: speed and cost figures, printed side by side (benchmarks, not tests).
+//   1. raw Unicorn MIPS on a compute loop (no h5sim hooks), h5sim MIPS on the same loop with
+//      SysTick at 1 kHz and an ITM print each ms, and their ratio (target >= 0.9);
+//   2. mean cost of an MMIO access (target <= 0.3 us);
+//   3. wall time of 60 s virtual in a WFI idle loop with SysTick at 1 kHz (target <= 1 s);
+//   4. the same compute loop on qemu-system-arm -M mps2-an505, for comparison.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Simulation } from '../emulator/harness/simulation.js';
+import { runRawUnicorn } from '../emulator/core/unicorn.js';
+import { ElfFile, SymbolTable } from '../emulator/elf/elf-file.js';
+import { fixture } from '../test/helpers/fixtures.js';
+
+const LOOP_ITERATIONS = 40_000_000;
+const INSTRUCTIONS_PER_ITERATION = 4;
+
+function line(name: string, value: string, note = ''): void {
+  process.stdout.write(`${name.padEnd(48)} ${value.padStart(14)}  ${note}\n`);
+}
+
+async function runFixture(name: string): Promise<{ wall: number; instructions: number; virtual: number; skipped: number; output: string }> {
+  const sim = await Simulation.load(fixture(name));
+  const started = performance.now();
+  const result = await sim.runFor('120s');
+  const wall = (performance.now() - started) / 1000;
+  const output = sim.consoleText;
+  const skipped = sim.machine.core.skippedCycles;
+  await sim.close();
+  if (result.reason !== 'exit') throw new Error(`${name} did not exit (${result.reason})`);
+  return { wall, instructions: result.cycles - skipped, virtual: result.virtualSeconds, skipped, output };
+}
+
+function rawUnicornSeconds(): number {
+  const elf = new ElfFile(readFileSync(fixture('bench')));
+  const symbols = new SymbolTable(elf.symbols);
+  const flash = new Uint8Array(2 << 20);
+  const ram = new Uint8Array(640 << 10);
+  for (const segment of elf.loadSegments()) {
+    if (segment.physicalAddress >= 0x0800_0000 && segment.physicalAddress < 0x0820_0000) flash.set(segment.data, segment.physicalAddress - 0x0800_0000);
+  }
+  // From main's loop to the store after it: the loop alone, as the firmware runs it.
+  const main = symbols.lookup('main')!.value & ~1;
+  const code = new DataView(flash.buffer, main - 0x0800_0000, 0x40);
+  let after = -1;
+  for (let offset = 0; offset < 0x30; offset += 2) {
+    if ((code.getUint16(offset, true) & 0xff00) === 0xd100) { after = main + offset + 2; break; } // bne.n back into the loop
+  }
+  if (after < 0) throw new Error('cannot find the end of the compute loop');
+  return runRawUnicorn([{ base: 0x0800_0000, data: flash, executable: true }, { base: 0x2000_0000, data: ram, executable: false }], main, 0x2009_fff0, after);
+}
+
+async function main(): Promise<void> {
+  process.stdout.write('h5sim benchmarks (one run each; wall times on this machine)\n\n');
+  const loopInstructions = LOOP_ITERATIONS * INSTRUCTIONS_PER_ITERATION;
+  const raw = rawUnicornSeconds();
+  const rawMips = loopInstructions / raw / 1e6;
+  line('raw Unicorn, compute loop', `${rawMips.toFixed(1)} MIPS`, `${loopInstructions / 1e6} M instructions in ${raw.toFixed(3)} s`);
+
+  const plain = await runFixture('bench');
+  line('h5sim, compute loop', `${(plain.instructions / plain.wall / 1e6).toFixed(1)} MIPS`, `${(plain.instructions / 1e6).toFixed(1)} M instructions in ${plain.wall.toFixed(3)} s`);
+  const tick = await runFixture('bench-tick');
+  const tickMips = tick.instructions / tick.wall / 1e6;
+  line('h5sim, compute + SysTick 1 kHz + ITM print/ms', `${tickMips.toFixed(1)} MIPS`, `${tick.output.split('.').length - 1} ITM prints, ${tick.virtual.toFixed(2)} s virtual`);
+  line('ratio h5sim (SysTick+ITM) / raw Unicorn', (tickMips / rawMips).toFixed(3), 'target >= 0.9');
+
+  const mmio = await runFixture('bench-mmio');
+  // Each loop iteration: 2 MMIO reads plus about 6 other instructions.
+  const reads = 2_000_000;
+  const otherSeconds = (mmio.instructions - reads) / (rawMips * 1e6);
+  const perAccess = (mmio.wall - otherSeconds) / reads * 1e6;
+  line('MMIO access, mean cost', `${perAccess.toFixed(3)} us`, 'target <= 0.3 us');
+
+  const idle = await runFixture('bench-idle');
+  line('60 s virtual WFI idle, SysTick 1 kHz', `${idle.wall.toFixed(3)} s wall`, `target <= 1 s (${idle.virtual.toFixed(1)} s virtual)`);
+
+  const qemuStart = performance.now();
+  const qemu = spawnSync('qemu-system-arm', ['-M', 'mps2-an505', '-display', 'none', '-serial', 'null', '-monitor', 'none',
+    '-semihosting-config', 'enable=on,target=native', '-kernel', fixture('bench.an505')], { encoding: 'utf8', timeout: 120_000 });
+  const qemuWall = (performance.now() - qemuStart) / 1000;
+  if (qemu.status === 0) {
+    line('QEMU mps2-an505, compute loop (incl. start-up)', `${(plain.instructions / qemuWall / 1e6).toFixed(1)} MIPS`, `${qemuWall.toFixed(3)} s for the same program`);
+  } else {
+    line('QEMU mps2-an505, compute loop', 'failed', qemu.stderr.slice(0, 200));
+  }
+}
+
+await main();
