@@ -34,6 +34,8 @@ Run options:
   --uart <NAME>                   UART shown on the terminal (default USART3, the NUCLEO's VCP)
   --quiet                         do not echo UART and semihosting output
   --trace-blocks <N>              keep the last N basic blocks for fault reports
+  --tls-trace                     print each TLS connection's handshake and, on failure, why
+  --keylog <file>                 NSS key log of the firmware's TLS 1.3 sessions (for Wireshark/tshark)
 Expectations (CI): the run passes when every --expect-* holds, fails on any --fail-*:
   --expect-text <text>            UART output contains text (repeatable)
   --fail-text <text>              UART output contains text → fail (repeatable)
@@ -91,7 +93,7 @@ async function runCommand(argv: string[]): Promise<number> {
         strict: { type: 'boolean' }, net: { type: 'string' }, pcap: { type: 'string' },
         hostfwd: { type: 'string', multiple: true }, host: { type: 'string', multiple: true }, allow: { type: 'string', multiple: true },
         'time-mode': { type: 'string' }, entropy: { type: 'string' }, seed: { type: 'string' }, uart: { type: 'string' },
-        quiet: { type: 'boolean' }, 'trace-blocks': { type: 'string' },
+        quiet: { type: 'boolean' }, 'trace-blocks': { type: 'string' }, 'tls-trace': { type: 'boolean' }, keylog: { type: 'string' },
         'expect-text': { type: 'string', multiple: true }, 'fail-text': { type: 'string', multiple: true },
         'expect-symbol': { type: 'string', multiple: true }, 'fail-symbol': { type: 'string', multiple: true },
         'expect-pin': { type: 'string', multiple: true }, junit: { type: 'string' },
@@ -129,12 +131,22 @@ async function runCommand(argv: string[]): Promise<number> {
     console: echo,
     log: (line) => process.stderr.write(`h5sim: ${line}\n`),
     traceBlocks: values['trace-blocks'] !== undefined ? Number(values['trace-blocks']) : undefined,
+    keylog: values.keylog,
   };
   const started = performance.now();
   const sim = await Simulation.load(elfPath, options);
   try {
     const uart = sim.uart(uartName);
     uart.onData(echo);
+    const tlsTrace = values['tls-trace'] ?? false;
+    const diagnoses: string[] = [];
+    sim.on('tls-failure', ({ diagnosis }: { diagnosis?: { text: string } }) => {
+      if (diagnosis && !diagnoses.includes(diagnosis.text)) diagnoses.push(diagnosis.text);
+    });
+    if (tlsTrace && sim.tls) {
+      sim.tls.on('client-hello', ({ hello }) => process.stderr.write(`h5sim tls: ClientHello ${describeHello(hello)}\n`));
+      sim.tls.on('alert', (event) => process.stderr.write(`h5sim tls: alert ${JSON.stringify(event.alert ?? event).slice(0, 160)}\n`));
+    }
 
     const expectTexts = list(values['expect-text']);
     const failTexts = list(values['fail-text']);
@@ -216,6 +228,11 @@ async function runCommand(argv: string[]): Promise<number> {
       code = EXIT.timeout;
       verdict = `timeout after ${timeout} s virtual`;
     }
+    if (sim.tls && (tlsTrace || diagnoses.length > 0)) {
+      const summary = sim.tls.summary();
+      if (summary) process.stderr.write(`h5sim tls: ${summary.split('\n').join('\nh5sim tls: ')}\n`);
+      for (const text of diagnoses) process.stderr.write(`h5sim tls diagnosis: ${text}\n`);
+    }
     const pc = sim.readRegister('pc');
     const where = sim.describeAddress(pc);
     process.stderr.write(`h5sim: ${verdict} — ${result.virtualSeconds.toFixed(6)} s virtual, ${wall.toFixed(2)} s wall, PC ${hex(pc)}${where ? ` <${where}>` : ''}\n`);
@@ -224,6 +241,12 @@ async function runCommand(argv: string[]): Promise<number> {
   } finally {
     await sim.close();
   }
+}
+
+function describeHello(hello: unknown): string {
+  const h = hello as { cipherSuites?: Array<{ name: string }>; signatureAlgorithms?: Array<{ name: string }>; supportedGroups?: Array<{ name: string }>; serverName?: string };
+  const names = (list?: Array<{ name: string }>) => (list ?? []).map((x) => x.name).join(',');
+  return `suites=${names(h.cipherSuites)} groups=${names(h.supportedGroups)} sigalgs=${names(h.signatureAlgorithms)}${h.serverName ? ` sni=${h.serverName}` : ''}`;
 }
 
 function xmlEscape(text: string): string {

@@ -184,10 +184,11 @@ export class UnicornEngine implements Engine {
 
   mapMmio(address: number, size: number, handler: MmioHandler): void {
     const { types } = this.lib;
-    const read = koffi.register((_uc: unknown, offset: number | bigint, width: number) =>
-      handler.read(Number(offset), width) >>> 0, koffi.pointer(types.mmioRead as never));
-    const write = koffi.register((_uc: unknown, offset: number | bigint, width: number, value: number | bigint) =>
-      handler.write(Number(offset), width, Number(BigInt.asUintN(32, BigInt(value)))), koffi.pointer(types.mmioWrite as never));
+    // koffi hands 64-bit integers over as numbers when they fit, which they always do here.
+    const read = koffi.register((_uc: unknown, offset: number, width: number) =>
+      handler.read(offset, width) >>> 0, koffi.pointer(types.mmioRead as never));
+    const write = koffi.register((_uc: unknown, offset: number, width: number, value: number | bigint) =>
+      handler.write(offset, width, typeof value === 'number' ? value >>> 0 : Number(value & 0xffff_ffffn)), koffi.pointer(types.mmioWrite as never));
     this.registered.push(read, write);
     this.check(this.lib.uc.uc_mmio_map(this.handle, BigInt(address), size, read, null, write, null),
       `map MMIO at 0x${address.toString(16)}`);

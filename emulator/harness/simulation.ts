@@ -16,6 +16,7 @@ import { hex } from '../diagnostics/access-log.js';
 import type { FramePort } from '../net/frame-port.js';
 import { netClockFrom, openFramePort } from '../net/index.js';
 import { isGpioPort, type GpioPort } from '../../peripherals/io/gpio.js';
+import { KeyLogWriter, TlsInspector, symbolsFromElf, watchFirmwareKeySchedule, type FirmwareKeyLog } from '../tls/index.js';
 import type { QueueSerialLink } from '../ports/serial-link.js';
 
 export const MACHINES: Record<string, MachineDescription> = { stm32h563, stm32h573 };
@@ -46,6 +47,10 @@ export interface SimulationOptions {
   traceBlocks?: number;
   /** Unix time the simulated world starts at (SNTP, RTC); default 2026-01-01T00:00:00Z. */
   epochSeconds?: number;
+  /** Write an NSS key log here (secrets watched in the firmware's TLS 1.3 key schedule via its ELF symbols). */
+  keylog?: string;
+  /** Watch the firmware's key schedule even without a key log file (the inspector then decrypts). */
+  firmwareKeys?: boolean;
 }
 
 export type RunReason = 'exit' | 'timeout' | 'condition' | 'fault' | 'lockup' | 'breakpoint' | 'watchpoint' | 'sleeping-forever' | 'model-error';
@@ -139,12 +144,19 @@ export class Simulation extends EventEmitter {
   private readonly epoch: number;
   /** Output of semihosting and ITM. */
   consoleText = '';
+  /** Decodes the board's TLS connections (present when a network is attached). */
+  tls: TlsInspector | null = null;
+  readonly keys: KeyLogWriter;
+  /** Firmware-side key log: null when not asked for; `keylogError` says why it could not start. */
+  firmwareKeyLog: FirmwareKeyLog | null = null;
+  keylogError: string | undefined;
 
   private constructor(machine: Machine, readonly options: SimulationOptions, timeMode: TimeMode) {
     super();
     this.machine = machine;
     this.timeMode = timeMode;
     this.epoch = options.epochSeconds ?? DEFAULT_EPOCH;
+    this.keys = new KeyLogWriter(options.keylog);
   }
 
   /** Loads an ELF into a fresh machine and resets it. Errors are SetupError/ElfError with one clear line. */
@@ -201,6 +213,30 @@ export class Simulation extends EventEmitter {
       throw new SetupError(`machine ${this.machine.description.name} has no Ethernet MAC to attach --net ${net} to`);
     }
     ethernet.connect(port);
+    const inspector = new TlsInspector({ keys: this.keys.keys });
+    this.tls = inspector;
+    ethernet.tap((direction, frame) => inspector.feed(direction, frame, this.machine.clock.seconds));
+    this.uart('USART3').onLine((line) => inspector.noteConsoleLine(line, this.machine.clock.seconds));
+    inspector.on('handshake-failed', (event) => this.emit('tls-failure', event));
+    inspector.on('alert', (event) => this.emit('tls-alert', event));
+    if (this.options.keylog || this.options.firmwareKeys) this.watchFirmwareKeys();
+  }
+
+  private watchFirmwareKeys(): void {
+    const engine = this.machine.engine;
+    try {
+      this.firmwareKeyLog = watchFirmwareKeySchedule({
+        symbols: symbolsFromElf(this.machine.elf?.symbols ?? []),
+        readMemory: (address, length) => this.readMemory(address, length),
+        onFunctionEntry: (address, callback) => engine.addCodeHook(address & ~1, address & ~1, () => callback({
+          r0: engine.readRegister(Reg.R0), r1: engine.readRegister(Reg.R1), r2: engine.readRegister(Reg.R2),
+          r3: engine.readRegister(Reg.R3), sp: engine.readRegister(Reg.SP),
+        })),
+      }, this.keys);
+    } catch (error) {
+      this.keylogError = (error as Error).message;
+      this.options.log?.(this.keylogError);
+    }
   }
 
   /** The FramePort the board's MAC is connected to (for wrappers and taps). */
