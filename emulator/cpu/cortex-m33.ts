@@ -35,6 +35,10 @@ const MAX_SLICE = 500_000;
 const MASKED_PENDING_SLICE = 64;
 /** Reads of the same register with the same value at the same period before a loop counts as polling. */
 const POLL_CONFIRMATIONS = 6;
+/** A slice this long without a peripheral access makes the core look for a RAM spin loop. */
+const SPIN_CANDIDATE_INSTRUCTIONS = 20_000;
+/** The longest loop period (instructions) the spin probe can recognise, times three passes. */
+const SPIN_PROBE_BUDGET = 3 * 2_000;
 const CORE_STATE_REGISTERS = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.SP, Reg.LR, Reg.PC, Reg.XPSR];
 
 export type CoreStop =
@@ -80,6 +84,12 @@ export class CortexM33 {
   /** Cycles skipped over poll loops (reported by benchmarks). */
   skippedCycles = 0;
   private readonly poll = { address: -1, value: -1, lastCycle: -1, period: 0, count: 0, snapshot: null as number[] | null, confirmedPeriod: 0 };
+  /** CPU accesses to peripherals so far (a slice without any is a candidate RAM spin loop). */
+  private peripheralAccesses = 0;
+  /** Slices to wait before probing for a RAM spin loop again after a probe found none. */
+  private spinProbeBackoff = 0;
+  private spinProbeFailures = 0;
+  private lastPeripheralAccess = 0;
   /** A second exception tracer, switched by the debugger (GDB `monitor trace exceptions on|off`). */
   debuggerExceptionTrace: CoreOptions['traceExceptions'] = undefined;
 
@@ -117,6 +127,8 @@ export class CortexM33 {
    * observes is unchanged (CYCCNT, timers and the final state are those of running the loop).
    */
   private observeAccess(access: 'read' | 'write', address: number, value: number): void {
+    this.peripheralAccesses++;
+    this.lastPeripheralAccess = this.clock.now;
     const poll = this.poll;
     if (access === 'write' || !this.skipPollLoops) {
       poll.address = -1;
@@ -143,6 +155,48 @@ export class CortexM33 {
       this.engine.stop();
     }
     poll.snapshot = state;
+  }
+
+  private spinProbeArmed = false;
+
+  /**
+   * RAM spin loops (delay loops on a tick counter, ThreadX's idle loop): a probe hook on the current
+   * PC records the core registers at three consecutive passes. Two equal periods, identical registers
+   * and no peripheral access mean the loop cannot end before an interrupt changes memory: skip whole
+   * iterations up to the next event, as for poll loops.
+   */
+  private startSpinProbe(): { hook: { remove(): void }; budget: number; pc: number; hits: Array<{ cycle: number; state: number[] }> } | null {
+    const pc = this.engine.readRegister(Reg.PC);
+    if (this.clock.cyclesToNextEvent() < SPIN_PROBE_BUDGET) return null;
+    const hits: Array<{ cycle: number; state: number[] }> = [];
+    const hook = this.engine.addCodeHook(pc, pc, () => {
+      hits.push({ cycle: this.clock.now, state: CORE_STATE_REGISTERS.map((r) => this.engine.readRegister(r)) });
+      if (hits.length === 3) this.engine.stopBeforeCurrentInstruction();
+    });
+    this.engine.invalidateCode(pc, pc + 4);
+    return {
+      hook: { remove: () => { hook.remove(); this.engine.invalidateCode(pc, pc + 4); } },
+      budget: SPIN_PROBE_BUDGET, pc, hits,
+    };
+  }
+
+  private finishSpinProbe(probe: { hits: Array<{ cycle: number; state: number[] }> }, quiet: boolean, runEnd: number): void {
+    const [a, b, c] = probe.hits;
+    const same = (x: number[], y: number[]) => x.every((v, i) => v === y[i]);
+    if (quiet && a && b && c && b.cycle - a.cycle === c.cycle - b.cycle && b.cycle > a.cycle && same(a.state, b.state) && same(b.state, c.state)) {
+      // The core stopped before the third pass: its state is the loop head's.
+      const period = c.cycle - b.cycle;
+      const horizon = Math.min(this.clock.cyclesToNextEvent(), runEnd - this.clock.now);
+      const skip = Number.isFinite(horizon) ? Math.floor((horizon - 1) / period) * period : 0;
+      if (skip > 0 && this.nvic.highestPending() === 0) {
+        this.clock.advance(skip);
+        this.skippedCycles += skip;
+      }
+      this.spinProbeFailures = 0;
+      return;
+    }
+    this.spinProbeFailures = Math.min(this.spinProbeFailures + 1, 10);
+    this.spinProbeBackoff = 1 << this.spinProbeFailures;
   }
 
   symbol(address: number): string | undefined {
@@ -592,15 +646,28 @@ export class CortexM33 {
       let slice = Math.min(remaining, MAX_SLICE, Math.max(1, this.clock.cyclesToNextEvent()));
       if (masked) slice = Math.min(slice, MASKED_PENDING_SLICE);
       if (options.singleStep) slice = 1;
+      const accessesBefore = this.peripheralAccesses;
+      const probe = this.spinProbeArmed && !options.singleStep ? this.startSpinProbe() : null;
+      if (probe) slice = Math.min(slice, probe.budget);
       this.clock.beginSlice(slice, () => this.engine.instructionsThisRun(), () => this.engine.stop());
       let outcome;
       try {
         outcome = this.engine.run(slice);
       } finally {
         this.clock.endSlice();
+        probe?.hook.remove();
       }
       const { executed, stop } = outcome;
       this.clock.advance(executed);
+      this.spinProbeArmed = false;
+      if (probe) {
+        this.finishSpinProbe(probe, stop.kind === 'requested' && this.peripheralAccesses === accessesBefore, start + budget);
+      } else if (this.skipPollLoops && stop.kind !== 'memory-fault' && !this.sleeping && !this.lockedUp
+        && this.clock.now - this.lastPeripheralAccess >= SPIN_CANDIDATE_INSTRUCTIONS && executed >= SPIN_CANDIDATE_INSTRUCTIONS) {
+        // A long stretch without touching a peripheral: maybe a loop waiting on RAM an interrupt writes.
+        if (this.spinProbeBackoff > 0) this.spinProbeBackoff--;
+        else this.spinProbeArmed = true;
+      }
       if (this.poll.confirmedPeriod > 0) {
         const period = this.poll.confirmedPeriod;
         this.poll.confirmedPeriod = 0;
