@@ -16,6 +16,7 @@ const HELP = `h5sim — run STM32H563/H573 firmware without a board
 Usage:
   h5sim run <firmware.elf> [options]      boot the image and run it
   h5sim gateway --listen 127.0.0.1:PORT   run usernet as a WebSocket gateway for boards
+  h5sim demo                              the MQTT/TLS firmware against an embedded broker (npm start)
   h5sim --help | --version
 
 Run options:
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'run') return await runCommand(rest);
     if (command === 'gateway') return await gatewayCommand(rest);
+    if (command === 'demo') return await (await import('./demo.js')).runDemo(rest);
     return die(`unknown command "${command}" (try h5sim --help)`);
   } catch (error) {
     return die(describeError(error));
