@@ -5,9 +5,13 @@
 # x509 -not_before), so the certificates hold at the simulated world's epoch, 2026-01-01.
 set -euo pipefail
 out=${1:?usage: make-certs.sh OUTDIR}
-mkdir -p "$out"
-cd "$out"
-[ -f complete ] && exit 0
+out=${out%/}
+[ -f "$out/complete" ] && exit 0
+# Parallel test workers may call this at once: build aside, then rename into place (first one wins).
+mkdir -p "$(dirname "$out")"
+work=$(mktemp -d "$out.tmp.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
 
 o() { openssl "$@" 2>/dev/null; }
 ca_ext='basicConstraints=critical,CA:TRUE
@@ -67,4 +71,8 @@ sign wrong-ca client-untrusted.csr client-untrusted.pem "$client_ext" 2025010100
 
 # mosquitto may drop to its own user when started as root: let it read the keys.
 chmod 0644 ./*.key
+chmod 0755 .
 touch complete
+cd ..
+[ -d "$out" ] && [ ! -f "$out/complete" ] && rm -rf "$out"
+mv -T "$work" "$out" 2>/dev/null || [ -f "$out/complete" ]
