@@ -48,6 +48,10 @@ export interface Engine {
   mapMmio(address: number, size: number, handler: MmioHandler): void;
   readRegister(id: RegId): number;
   writeRegister(id: RegId, value: number): void;
+  /** Several 32-bit registers in one call, in order (exception entry and return use it). */
+  readRegisters(ids: readonly RegId[], out?: number[]): number[];
+  /** Writes in the order given (order matters for IPSR/CONTROL/SP banking). */
+  writeRegisters(ids: readonly RegId[], values: readonly number[]): void;
   /** Double-precision view of D registers, as raw 64-bit bit patterns. */
   readRegisterBits64(id: RegId): bigint;
   writeRegisterBits64(id: RegId, value: bigint): void;

@@ -50,6 +50,8 @@ interface UnicornLibrary {
 
 interface HelperLibrary {
   h5_counter_install: (uc: unknown, counter: Uint8Array) => number;
+  h5_read_registers: (uc: unknown, ids: Int32Array, values: Uint8Array, count: number) => number;
+  h5_write_registers: (uc: unknown, ids: Int32Array, values: Uint8Array, count: number) => number;
   h5_counter_stop_before_current: (uc: unknown, counter: Uint8Array) => void;
   h5_counter_remove: (uc: unknown, counter: Uint8Array) => void;
   h5_block_ring_install: (uc: unknown, capacity: number) => unknown;
@@ -113,6 +115,8 @@ function loadLibrary() {
   const helperLib = koffi.load(helperLibraryPath());
   const helpers: HelperLibrary = {
     h5_counter_install: helperLib.func('int h5_counter_install(void *uc, void *counter)'),
+    h5_read_registers: helperLib.func('int h5_read_registers(void *uc, const int *ids, void *values, int count)'),
+    h5_write_registers: helperLib.func('int h5_write_registers(void *uc, const int *ids, const void *values, int count)'),
     h5_counter_stop_before_current: helperLib.func('void h5_counter_stop_before_current(void *uc, void *counter)'),
     h5_counter_remove: helperLib.func('void h5_counter_remove(void *uc, void *counter)'),
     h5_block_ring_install: helperLib.func('void *h5_block_ring_install(void *uc, uint32_t capacity)'),
@@ -203,6 +207,29 @@ export class UnicornEngine implements Engine {
     this.scratchView.setUint32(0, value >>> 0, true);
     this.scratchView.setUint32(4, 0, true);
     this.lib.uc.uc_reg_write(this.handle, id, this.scratch);
+  }
+
+  private readonly batchIds = new Int32Array(64);
+  private readonly batchValues = new Uint8Array(64 * 8);
+  private readonly batchWords = new Uint32Array(this.batchValues.buffer);
+
+  readRegisters(ids: readonly RegId[], out: number[] = []): number[] {
+    const n = ids.length;
+    for (let i = 0; i < n; i++) this.batchIds[i] = ids[i]!;
+    this.lib.helpers.h5_read_registers(this.handle, this.batchIds, this.batchValues, n);
+    for (let i = 0; i < n; i++) out[i] = this.batchWords[i * 2]!;
+    out.length = n;
+    return out;
+  }
+
+  writeRegisters(ids: readonly RegId[], values: readonly number[]): void {
+    const n = ids.length;
+    for (let i = 0; i < n; i++) {
+      this.batchIds[i] = ids[i]!;
+      this.batchWords[i * 2] = values[i]! >>> 0;
+      this.batchWords[i * 2 + 1] = 0;
+    }
+    this.lib.helpers.h5_write_registers(this.handle, this.batchIds, this.batchValues, n);
   }
 
   readRegisterBits64(id: RegId): bigint {

@@ -39,6 +39,11 @@ const POLL_CONFIRMATIONS = 6;
 const SPIN_CANDIDATE_INSTRUCTIONS = 20_000;
 /** The longest loop period (instructions) the spin probe can recognise, times three passes. */
 const SPIN_PROBE_BUDGET = 3 * 2_000;
+const MASK_REGISTERS = [Reg.PRIMASK, Reg.FAULTMASK, Reg.BASEPRI];
+/** Handler mode first (privileged, MSP active), then CONTROL and both stacks in their final roles, then xPSR. */
+const CORE_STATE_WRITE_ORDER = [Reg.IPSR, Reg.CONTROL, Reg.MSP, Reg.PSP, XPSR_NZCVQG];
+const ENTRY_READ = [Reg.CONTROL, Reg.XPSR, Reg.MSP, Reg.PSP, Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R12, Reg.LR];
+const FRAME_REGISTERS = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R12, Reg.LR];
 const CORE_STATE_REGISTERS = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.SP, Reg.LR, Reg.PC, Reg.XPSR];
 
 export type CoreStop =
@@ -149,7 +154,7 @@ export class CortexM33 {
     poll.lastCycle = now;
     poll.count++;
     if (poll.count < POLL_CONFIRMATIONS) return;
-    const state = CORE_STATE_REGISTERS.map((r) => this.engine.readRegister(r));
+    const state = this.engine.readRegisters(CORE_STATE_REGISTERS);
     if (poll.snapshot && state.every((v, i) => v === poll.snapshot![i])) {
       poll.confirmedPeriod = period;
       this.engine.stop();
@@ -170,7 +175,7 @@ export class CortexM33 {
     if (this.clock.cyclesToNextEvent() < SPIN_PROBE_BUDGET) return null;
     const hits: Array<{ cycle: number; state: number[] }> = [];
     const hook = this.engine.addCodeHook(pc, pc, () => {
-      hits.push({ cycle: this.clock.now, state: CORE_STATE_REGISTERS.map((r) => this.engine.readRegister(r)) });
+      hits.push({ cycle: this.clock.now, state: this.engine.readRegisters(CORE_STATE_REGISTERS) });
       if (hits.length === 3) this.engine.stopBeforeCurrentInstruction();
     });
     this.engine.invalidateCode(pc, pc + 4);
@@ -240,12 +245,12 @@ export class CortexM33 {
     return (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
   }
 
+  private readonly maskValues: number[] = [];
+  private readonly entryValues: number[] = [];
+
   private masks(): MaskState {
-    return {
-      primask: this.engine.readRegister(Reg.PRIMASK),
-      faultmask: this.engine.readRegister(Reg.FAULTMASK),
-      basepri: this.engine.readRegister(Reg.BASEPRI),
-    };
+    const [primask, faultmask, basepri] = this.engine.readRegisters(MASK_REGISTERS, this.maskValues);
+    return { primask: primask!, faultmask: faultmask!, basepri: basepri! };
   }
 
   get currentException(): number {
@@ -259,18 +264,13 @@ export class CortexM33 {
    * pointers in the roles they will have once the final IPSR is in place, then write xPSR.
    */
   private applyCoreState(state: CoreState): void {
-    const e = this.engine;
-    e.writeRegister(Reg.IPSR, 1);
-    e.writeRegister(Reg.CONTROL, state.control);
     const threadOnProcessStack = (state.xpsr & 0x1ff) === 0 && (state.control & CONTROL_SPSEL) !== 0;
-    if (threadOnProcessStack) {
-      e.writeRegister(Reg.MSP, state.psp);
-      e.writeRegister(Reg.PSP, state.msp);
-    } else {
-      e.writeRegister(Reg.MSP, state.msp);
-      e.writeRegister(Reg.PSP, state.psp);
-    }
-    e.writeRegister(XPSR_NZCVQG, state.xpsr | XPSR_T);
+    this.engine.writeRegisters(CORE_STATE_WRITE_ORDER, [
+      1, state.control,
+      threadOnProcessStack ? state.psp : state.msp,
+      threadOnProcessStack ? state.msp : state.psp,
+      state.xpsr | XPSR_T,
+    ]);
   }
 
   private writeWords(address: number, words: number[]): boolean {
@@ -289,11 +289,8 @@ export class CortexM33 {
   /** Exception entry: push the frame, select the handler. Returns false on a stacking failure. */
   private enterException(exception: number, returnAddress: number): void {
     const e = this.engine;
-    const control = e.readRegister(Reg.CONTROL);
-    const xpsr = e.readRegister(Reg.XPSR);
+    const [control, xpsr, msp, psp, r0, r1, r2, r3, r12, lr] = e.readRegisters(ENTRY_READ, this.entryValues) as number[] as [number, number, number, number, number, number, number, number, number, number];
     const ipsr = xpsr & 0x1ff;
-    const msp = e.readRegister(Reg.MSP);
-    const psp = e.readRegister(Reg.PSP);
     const threadMode = ipsr === 0;
     const onProcessStack = threadMode && (control & CONTROL_SPSEL) !== 0;
     const fpContext = (control & CONTROL_FPCA) !== 0;
@@ -301,10 +298,7 @@ export class CortexM33 {
     const frameSize = fpContext ? EXTENDED_FRAME : BASIC_FRAME;
     const realign = (sp & 4) !== 0;
     const frame = ((sp - frameSize) & ~7) >>> 0;
-    const words = [
-      e.readRegister(Reg.R0), e.readRegister(Reg.R1), e.readRegister(Reg.R2), e.readRegister(Reg.R3),
-      e.readRegister(Reg.R12), e.readRegister(Reg.LR), returnAddress & ~1, (xpsr & ~XPSR_ALIGN) | (realign ? XPSR_ALIGN : 0),
-    ];
+    const words = [r0, r1, r2, r3, r12, lr, returnAddress & ~1, (xpsr & ~XPSR_ALIGN) | (realign ? XPSR_ALIGN : 0)];
     if (fpContext) {
       for (let i = 0; i < 8; i++) {
         const d = e.readRegisterBits64(Reg.D0 + i);
@@ -399,12 +393,7 @@ export class CortexM33 {
       this.raiseUsageFault(CFSR.INVPC, excReturn);
       return;
     }
-    e.writeRegister(Reg.R0, words[0]!);
-    e.writeRegister(Reg.R1, words[1]!);
-    e.writeRegister(Reg.R2, words[2]!);
-    e.writeRegister(Reg.R3, words[3]!);
-    e.writeRegister(Reg.R12, words[4]!);
-    e.writeRegister(Reg.LR, words[5]!);
+    e.writeRegisters(FRAME_REGISTERS, words);
     if (fpFrame) {
       for (let i = 0; i < 8; i++) {
         e.writeRegisterBits64(Reg.D0 + i, BigInt(words[8 + i * 2]!) | (BigInt(words[9 + i * 2]!) << 32n));

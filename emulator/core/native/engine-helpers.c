@@ -117,3 +117,29 @@ void h5_block_ring_remove(uc_engine *uc, struct h5_block_ring *ring)
     free(ring->addresses);
     free(ring);
 }
+
+/* Reads or writes several registers in one call from JavaScript (one FFI crossing instead of one
+ * per register on every exception entry and return). Values are 64-bit slots; 32-bit registers use
+ * the low half. */
+int h5_read_registers(uc_engine *uc, const int *ids, uint64_t *values, int count)
+{
+    int i;
+    for (i = 0; i < count; i++) {
+        values[i] = 0;
+        if (uc_reg_read(uc, ids[i], &values[i]) != UC_ERR_OK) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+int h5_write_registers(uc_engine *uc, const int *ids, const uint64_t *values, int count)
+{
+    int i;
+    for (i = 0; i < count; i++) {
+        if (uc_reg_write(uc, ids[i], &values[i]) != UC_ERR_OK) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
