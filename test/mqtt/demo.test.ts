@@ -22,7 +22,7 @@ function runDemoProcess(args: string[], limitMs: number): Promise<{ code: number
 
 describe.skipIf(!existsSync(fixtureElf()))(`h5sim demo (${cliHasDemo ? 'h5sim.mjs demo' : 'emulator/cli/demo.ts directly'})`, () => {
   it('publishes 3 messages to the embedded broker and prints a PASS verdict', async () => {
-    const run = await runDemoProcess(['--count', '3', '--wall-limit', '50'], 70_000);
+    const run = await runDemoProcess(['--count', '3', '--wall-limit', '80'], 100_000);
     expect(run.stdout).toMatch(/^h5sim demo: PASS — TLS 1\.3 handshake and 3 MQTT publishes acknowledged by the broker in [\d.]+ s wall \([\d.]+ s virtual/m);
     expect(run.stdout).toContain('[uart] MQTT CONNACK 0 (accepted)');
     expect(run.stdout).toContain('[broker] PUBLISH h5sim/demo/out (QoS 1): hello 3');
