@@ -238,6 +238,7 @@ async function runCommand(argv: string[]): Promise<number> {
     const pc = sim.readRegister('pc');
     const where = sim.describeAddress(pc);
     process.stderr.write(`h5sim: ${verdict} — ${result.virtualSeconds.toFixed(6)} s virtual, ${wall.toFixed(2)} s wall, PC ${hex(pc)}${where ? ` <${where}>` : ''}\n`);
+    process.stderr.write(`h5sim: trace digest ${sim.digest}\n`);
     if (values.junit) writeJunit(values.junit, elfPath, code, verdict, uart.text(), result.virtualSeconds);
     return code;
   } finally {

@@ -18,6 +18,7 @@ import { netClockFrom, openFramePort } from '../net/index.js';
 import { isGpioPort, type GpioPort } from '../../peripherals/io/gpio.js';
 import { KeyLogWriter, TlsInspector, symbolsFromElf, watchFirmwareKeySchedule, type FirmwareKeyLog } from '../tls/index.js';
 import type { QueueSerialLink } from '../ports/serial-link.js';
+import { TraceDigest } from './trace-digest.js';
 
 export const MACHINES: Record<string, MachineDescription> = { stm32h563, stm32h573 };
 
@@ -51,6 +52,8 @@ export interface SimulationOptions {
   keylog?: string;
   /** Watch the firmware's key schedule even without a key log file (the inspector then decrypts). */
   firmwareKeys?: boolean;
+  /** Keep a running digest of the run's trace (`Simulation.digest`); default true. */
+  traceDigest?: boolean;
 }
 
 export type RunReason = 'exit' | 'timeout' | 'condition' | 'fault' | 'lockup' | 'breakpoint' | 'watchpoint' | 'sleeping-forever' | 'model-error';
@@ -150,6 +153,8 @@ export class Simulation extends EventEmitter {
   /** Firmware-side key log: null when not asked for; `keylogError` says why it could not start. */
   firmwareKeyLog: FirmwareKeyLog | null = null;
   keylogError: string | undefined;
+  /** Running hash of peripheral writes, frames, UART output and the end of the run. */
+  trace: TraceDigest | null = null;
 
   private constructor(machine: Machine, readonly options: SimulationOptions, timeMode: TimeMode) {
     super();
@@ -191,6 +196,7 @@ export class Simulation extends EventEmitter {
       await simulation.close();
       throw error;
     }
+    if (options.traceDigest !== false) simulation.attachTraceDigest();
     machine.reset();
     return simulation;
   }
@@ -237,6 +243,19 @@ export class Simulation extends EventEmitter {
       this.keylogError = (error as Error).message;
       this.options.log?.(this.keylogError);
     }
+  }
+
+  private attachTraceDigest(): void {
+    const trace = new TraceDigest(this.machine);
+    this.trace = trace;
+    this.on('stop', (result: RunResult) => {
+      if (['exit', 'fault', 'lockup', 'sleeping-forever', 'model-error'].includes(result.reason)) trace.finish(result.reason, result.exitCode, this.machine.clock.now);
+    });
+  }
+
+  /** Hex digest of the trace so far (empty string when disabled): equal digests, equal runs. */
+  get digest(): string {
+    return this.trace?.hex() ?? '';
   }
 
   /** The FramePort the board's MAC is connected to (for wrappers and taps). */
