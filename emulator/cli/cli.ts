@@ -8,6 +8,7 @@ import { EngineUnavailableError } from '../core/unicorn.js';
 import { StrictAccessError, formatAccess, hex } from '../diagnostics/access-log.js';
 import { formatFaultReport } from '../diagnostics/fault-report.js';
 import { parseDuration } from '../time/virtual-clock.js';
+import { startRecording } from '../harness/record-replay.js';
 
 export const EXIT = { pass: 0, expectationFailed: 1, timeout: 2, guestFault: 3, setupError: 4 } as const;
 
@@ -16,6 +17,7 @@ const HELP = `h5sim — run STM32H563/H573 firmware without a board
 Usage:
   h5sim run <firmware.elf> [options]      boot the image and run it
   h5sim gateway --listen 127.0.0.1:PORT   run usernet as a WebSocket gateway for boards
+  h5sim replay <run.h5rec> [--elf F]      rerun a recording offline in virtual time (same trace digest)
   h5sim demo                              the MQTT/TLS firmware against an embedded broker (npm start)
   h5sim --help | --version
 
@@ -44,6 +46,8 @@ Expectations (CI): the run passes when every --expect-* holds, fails on any --fa
   --fail-symbol <NAME|0xADDR>     reaching it fails the run (e.g. Error_Handler)
   --expect-pin <PB0=1>            a pin configured as output drives this level
   --junit <file.xml>              write the verdict as JUnit XML
+Reproducing a run:
+  --record <run.h5rec>            record the host's inputs (frames, UART bytes) at their virtual cycles
 Exit codes:
   without expectations: the firmware's semihosting exit code; 2 timeout, 3 guest fault, 4 setup error
   with expectations:    0 pass, 1 expectation failed, 2 timeout, 3 guest fault, 4 setup error`;
@@ -70,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'run') return await runCommand(rest);
     if (command === 'gateway') return await gatewayCommand(rest);
+    if (command === 'replay') return await (await import('./replay.js')).replayCommand(rest);
     if (command === 'demo') return await (await import('./demo.js')).runDemo(rest);
     return die(`unknown command "${command}" (try h5sim --help)`);
   } catch (error) {
@@ -99,6 +104,7 @@ async function runCommand(argv: string[]): Promise<number> {
         'expect-text': { type: 'string', multiple: true }, 'fail-text': { type: 'string', multiple: true },
         'expect-symbol': { type: 'string', multiple: true }, 'fail-symbol': { type: 'string', multiple: true },
         'expect-pin': { type: 'string', multiple: true }, junit: { type: 'string' },
+        record: { type: 'string' },
       },
     });
   } catch (error) {
@@ -138,6 +144,7 @@ async function runCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   const sim = await Simulation.load(elfPath, options);
   try {
+    const recorder = values.record ? startRecording(sim, elfPath) : undefined;
     const uart = sim.uart(uartName);
     uart.onData(echo);
     const tlsTrace = values['tls-trace'] ?? false;
@@ -239,6 +246,7 @@ async function runCommand(argv: string[]): Promise<number> {
     const where = sim.describeAddress(pc);
     process.stderr.write(`h5sim: ${verdict} — ${result.virtualSeconds.toFixed(6)} s virtual, ${wall.toFixed(2)} s wall, PC ${hex(pc)}${where ? ` <${where}>` : ''}\n`);
     process.stderr.write(`h5sim: trace digest ${sim.digest}\n`);
+    if (recorder && values.record) recorder.save(values.record);
     if (values.junit) writeJunit(values.junit, elfPath, code, verdict, uart.text(), result.virtualSeconds);
     return code;
   } finally {
