@@ -88,7 +88,7 @@ export class CortexM33 {
   skipPollLoops = true;
   /** Cycles skipped over poll loops (reported by benchmarks). */
   skippedCycles = 0;
-  private readonly poll = { address: -1, value: -1, lastCycle: -1, period: 0, count: 0, snapshot: null as number[] | null, confirmedPeriod: 0 };
+  private readonly poll = { address: -1, value: -1, lastCycle: -1, period: 0, count: 0, backoff: 0, snapshot: null as number[] | null, confirmedPeriod: 0 };
   /** CPU accesses to peripherals so far (a slice without any is a candidate RAM spin loop). */
   private peripheralAccesses = 0;
   /** Slices to wait before probing for a RAM spin loop again after a probe found none. */
@@ -153,11 +153,18 @@ export class CortexM33 {
     }
     poll.lastCycle = now;
     poll.count++;
-    if (poll.count < POLL_CONFIRMATIONS) return;
+    if (poll.count < POLL_CONFIRMATIONS + poll.backoff) return;
     const state = this.engine.readRegisters(CORE_STATE_REGISTERS);
     if (poll.snapshot && state.every((v, i) => v === poll.snapshot![i])) {
       poll.confirmedPeriod = period;
+      poll.backoff = 0;
       this.engine.stop();
+    } else if (poll.snapshot) {
+      // The loop changes a register each pass (a timeout counter): not idle. Look again later.
+      poll.backoff = Math.min(Math.max(1, poll.backoff * 2), 4096);
+      poll.count = 0;
+      poll.snapshot = null;
+      return;
     }
     poll.snapshot = state;
   }

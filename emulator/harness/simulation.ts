@@ -124,13 +124,30 @@ export class UartHandle {
     this.link.send(data);
   }
 
+  /** Runs until a complete line (without its line ending) matches; resolves with the match. */
+  async waitForLine(pattern: RegExp | string, options: WaitOptions = {}): Promise<RegExpMatchArray> {
+    const regex = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
+    let found: RegExpMatchArray | null = null;
+    const listener = (line: string) => { if (!found) found = line.match(regex); };
+    this.lineListeners.push(listener);
+    try {
+      const result = await this.simulation.runUntil(() => found !== null, options);
+      if (found) return found;
+      throw new Error(`${this.name} printed no line matching ${regex} (${result.reason} after ${result.virtualSeconds.toFixed(3)} s virtual)\n--- ${this.name} output ---\n${this.buffer.slice(-2000)}`);
+    } finally {
+      this.lineListeners.splice(this.lineListeners.indexOf(listener), 1);
+    }
+  }
+
   /** Runs until the UART output matches; resolves with the match, rejects on timeout or exit. */
   async waitFor(pattern: RegExp | string, options: WaitOptions = {}): Promise<RegExpMatchArray> {
     const regex = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
     const start = this.buffer.length;
     let found: RegExpMatchArray | null = null;
-    const result = await this.simulation.runUntil(() => (found = this.buffer.slice(Math.max(0, start - 4096)).match(regex)) !== null, options);
-    if (found) return found;
+    const search = () => (found = this.buffer.slice(Math.max(0, start - 4096)).match(regex)) !== null;
+    const result = await this.simulation.runUntil(search, options);
+    // Output printed in the last slice (just before an exit or a fault) counts too.
+    if (found || search()) return found!;
     throw new Error(`${this.name} did not print ${regex} (${result.reason} after ${result.virtualSeconds.toFixed(3)} s virtual)${result.fault ? `\n${formatFaultReport(result.fault)}` : ''}\n--- ${this.name} output ---\n${this.buffer.slice(-2000)}`);
   }
 }
