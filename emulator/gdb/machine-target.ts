@@ -155,10 +155,15 @@ export class MachineTarget implements DebugTarget {
       case 'core':
         this.engine.writeRegister(access.id, readLe32(value));
         return true;
-      case 'pc':
+      case 'pc': {
+        const pc = readLe32(value);
+        // 0xE000_0000 and up is execute-never system space (and 0xFFxx_xxxx the EXC_RETURN
+        // range): Unicorn 2.0.1 can loop inside one run there, so the debugger may not jump in.
+        if (pc >= 0xe000_0000) return false;
         // Bit 0 selects Thumb state in Unicorn: an even PC would fault with INVSTATE.
-        this.engine.writeRegister(Reg.PC, (readLe32(value) | 1) >>> 0);
+        this.engine.writeRegister(Reg.PC, (pc | 1) >>> 0);
         return true;
+      }
       case 'xpsr': {
         // Flags, GE and IT from the debugger; IPSR stays (changing it would switch stacks behind our back).
         const ipsr = this.engine.readRegister(Reg.XPSR) & 0x1ff;
@@ -247,14 +252,17 @@ export class MachineTarget implements DebugTarget {
     }
   }
 
-  /** One instruction; drains any stop the core recorded during it (semihosting exit, watchpoint). */
+  /**
+   * One instruction; drains any stop the core recorded during it (semihosting exit, watchpoint).
+   * A sleeping core (WFI) may use the whole budget without executing anything: `sleeping` tells.
+   */
   private stepOnce(maskInterrupts: boolean): StopEvent | null {
     const core = this.machine.core;
     const saved = core.maskInterruptsWhileStepping;
     if (maskInterrupts) core.maskInterruptsWhileStepping = true;
     this.skipBreakpointAt = this.pc();
     try {
-      const first = this.translate(core.run(50_000_000, { singleStep: true }).stop);
+      const first = this.translate(core.run(this.chunkCycles, { singleStep: true }).stop);
       if (first) return first;
       return this.translate(core.run(0).stop);
     } finally {
@@ -279,9 +287,19 @@ export class MachineTarget implements DebugTarget {
   async step(): Promise<StopEvent> {
     if (this.exitCode !== null) return { kind: 'exited', code: this.exitCode };
     this.active = true;
+    this.haltRequested = false;
     this.watchHit = null;
     try {
-      return this.finish(this.stepOnce(false) ?? { kind: 'signal', signal: SIGTRAP });
+      let stop = this.stepOnce(false);
+      // Stepping a WFI waits, like the hardware, until an interrupt wakes the core (or GDB interrupts).
+      while (!stop && this.machine.core.sleeping) {
+        if (this.haltRequested) return this.finish({ kind: 'signal', signal: SIGINT });
+        const idle = !Number.isFinite(this.machine.clock.cyclesToNextEvent());
+        await new Promise((resolve) => (idle ? setTimeout(resolve, 5) : setImmediate(resolve)));
+        this.beforeChunk?.();
+        stop = this.stepOnce(false);
+      }
+      return this.finish(stop ?? { kind: 'signal', signal: SIGTRAP });
     } catch (error) {
       return this.finish({ kind: 'fault', signal: SIGSEGV, report: `h5sim: ${error instanceof Error ? error.message : String(error)}` });
     }
