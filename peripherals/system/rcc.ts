@@ -351,9 +351,15 @@ export class Rcc extends RegisterPeripheral implements ClockQuery {
 
   private backupControlWritten(value: number, previous: number): void {
     if (!this.backupWriteEnable.value) {
-      // Backup domain is write-protected until PWR_DBPCR.DBP is set: the write does not happen.
-      this.regs.set('BDCR', previous);
-      this.ctx.log.guestError('RCC_BDCR written while the backup domain is write-protected (PWR_DBPCR.DBP = 0)', { register: 'BDCR', access: 'write', value });
+      // Backup domain bits are write-protected until PWR_DBPCR.DBP is set. LSION is not one of
+      // them: HAL_RCC_OscConfig switches the LSI on without touching DBP (it does set DBP for the
+      // LSE), and ST's IWDG/RTC_LSI examples rely on that.
+      const LSION = 1 << 26;
+      this.regs.set('BDCR', (previous & ~LSION) | (value & LSION));
+      if (((value ^ previous) & ~LSION & ~(1 << 27)) !== 0) {
+        this.ctx.log.guestError('RCC_BDCR written while the backup domain is write-protected (PWR_DBPCR.DBP = 0)', { register: 'BDCR', access: 'write', value });
+      }
+      this.updateOscillators();
       return;
     }
     if (value & (1 << 16)) {

@@ -170,6 +170,18 @@ describe('RCC', () => {
     b.write32(RCC + 0xf0, b.read32(RCC + 0xf0) | (1 << 15));
     expect(rcc.kernelFrequency('RTC')).toBe(32_768);
   });
+
+  it('lets LSION through without DBP, as HAL_RCC_OscConfig expects, and still protects the rest', () => {
+    const { b } = bench();
+    b.write32(RCC + 0xf0, 1 << 26);
+    b.pollUntil(() => (b.read32(RCC + 0xf0) & (1 << 27)) !== 0);
+    expect(b.read32(RCC + 0xf0) & 0x0c00_0000).toBe(0x0c00_0000);
+    b.log.strict = false;
+    b.write32(RCC + 0xf0, (1 << 26) | 1);
+    expect(b.read32(RCC + 0xf0) & 1).toBe(0);
+    b.write32(RCC + 0xf0, 0);
+    b.pollUntil(() => (b.read32(RCC + 0xf0) & (1 << 27)) === 0);
+  });
 });
 
 describe('PWR', () => {
