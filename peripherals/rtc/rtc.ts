@@ -8,8 +8,14 @@ import { RTC_CR, RTC_ICSR, RTC_REGISTERS, RTC_SR } from './rtc.regs.js';
 
 const LSE_HZ = 32_768;
 export const DEFAULT_RTC_START = '2026-01-01T00:00:00Z';
-/** Registers the write protection (WPR key 0xCA, 0x53) guards. */
+/** Registers with write behaviour; only KEYED ones need the WPR key (0xCA, 0x53). */
 const PROTECTED = ['TR', 'DR', 'PRER', 'WUTR', 'CR', 'CALR', 'ALRMAR', 'ALRMASSR', 'ALRMBR', 'ALRMBSSR', 'ALRABINR', 'ALRBBINR'];
+// Since H5 HAL v1.2.0, HAL_RTC_SetAlarm(_IT), HAL_RTC_DeactivateAlarm, HAL_RTCEx_SetWakeUpTimer(_IT),
+// the timestamp/calibration-output/bypass-shadow helpers and HAL_RTC_DST_Set/ClearStoreOperation write
+// RTC_CR, RTC_WUTR and the alarm registers without the key; the key still wraps the calendar
+// (TR/DR/ICSR.INIT), PRER, CALR and the daylight-saving ADD1H/SUB1H bits of RTC_CR.
+const KEYED = new Set(['TR', 'DR', 'PRER', 'CALR']);
+const CR_KEYED_BITS = (1 << 16) | (1 << 17);
 
 const bcd = (value: number) => ((Math.floor(value / 10) % 10) << 4) | (value % 10);
 const fromBcd = (value: number) => (value >> 4) * 10 + (value & 0xf);
@@ -171,10 +177,15 @@ export class Rtc extends RegisterPeripheral {
   }
 
   private protectedWrite(name: string, value: number, previous: number): void {
-    if (!this.unlocked) {
+    if (!this.unlocked && KEYED.has(name)) {
       this.regs.set(name, previous);
       this.ctx.log.guestError('write ignored: RTC write protection active (WPR 0xCA, 0x53 first)', { register: name, value });
       return;
+    }
+    if (!this.unlocked && name === 'CR' && (value & CR_KEYED_BITS) !== 0) {
+      value &= ~CR_KEYED_BITS;
+      this.regs.set('CR', value);
+      this.ctx.log.guestError('CR.ADD1H/SUB1H ignored: RTC write protection active (WPR 0xCA, 0x53 first)', { register: name, value });
     }
     if (name === 'CR') {
       if (value & (1 << 16)) this.shiftHours(+1);

@@ -108,6 +108,32 @@ describe('RTC', () => {
   });
 });
 
+describe('RTC write protection as the H5 HAL uses it', () => {
+  it('arms alarm A and the wakeup timer without the WPR key (HAL_RTC_SetAlarm_IT, HAL_RTCEx_SetWakeUpTimer_IT)', () => {
+    const { b } = bench();
+    b.write32(RTC + ALRMAR, (1 << 31) | (1 << 23) | (1 << 15) | 0x02);
+    b.write32(RTC + CR, (1 << 8) | (1 << 12));
+    expect(b.read32(RTC + CR) & 0x1100).toBe(0x1100);
+    b.runSeconds(2.1);
+    expect(b.read32(RTC + SR) & 1).toBe(1);
+    b.write32(RTC + SCR, 1);
+    b.write32(RTC + WUTR, 2047);
+    b.write32(RTC + CR, (1 << 10) | (1 << 14));
+    b.runSeconds(1.01);
+    expect(b.read32(RTC + SR) & 4).toBe(4);
+  });
+
+  it('still keys the calendar, PRER and CR.ADD1H', () => {
+    const { b, rtc } = bench();
+    b.log.strict = false;
+    b.write32(RTC + PRER, 0);
+    expect(b.read32(RTC + PRER)).toBe(0x007f_00ff);
+    b.write32(RTC + CR, 1 << 16);
+    b.runSeconds(1.5);
+    expect(rtc.calendarDate().toISOString()).toBe('2026-01-01T00:00:01.000Z');
+  });
+});
+
 describe('TAMP', () => {
   it('publishes backup registers as signals and keeps them across a system reset', () => {
     const b = new ModelBench();
