@@ -25,7 +25,12 @@ export const PWR_REGISTERS: RegisterSpec[] = [
   { name: 'VMSR', offset: 0x3c, fields: [bit('AVDO', 19, 'r'), bit('VDDIO2RDY', 20, 'r'), bit('PVDO', 22, 'r'), bit('USB33RDY', 24, 'r')] },
   { name: 'WUSCR', offset: 0x40, fields: [bits('CWUF', 0, 8, 'w')] },
   { name: 'WUSR', offset: 0x44, access: 'r' },
-  { name: 'WUCR', offset: 0x48, modelled: false },
+  // Wakeup-pin enable, polarity and pull: configuration only (read back); the pins wake the core from Standby.
+  { name: 'WUCR', offset: 0x48, fields: [
+    bits('WUPEN', 0, 8),
+    ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => bit(`WUPP${n}`, 7 + n)),
+    ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => bits(`WUPPUPD${n}`, 14 + 2 * n, 2)),
+  ] },
   { name: 'IORETR', offset: 0x50, fields: [bit('IORETEN', 0), bit('JTAGIORETEN', 16)] },
   { name: 'SECCFGR', offset: 0x100, modelled: false },
   { name: 'PRIVCFGR', offset: 0x104, fields: [bit('SPRIV', 0), bit('NSPRIV', 1)], modelled: false },

@@ -190,6 +190,13 @@ describe('PWR', () => {
     expect(b.read32(PWR + 0x14)).toBe(0x2008);
     expect(b.read32(PWR + 0x00)).toBe(0x0c);
   });
+
+  it('stores the wakeup-pin configuration in WUCR (HAL_PWR_EnableWakeUpPin reads it back under --strict)', () => {
+    const { b } = bench();
+    expect(b.read32(PWR + 0x48)).toBe(0);
+    b.write32(PWR + 0x48, 0x0001_0101);
+    expect(b.read32(PWR + 0x48)).toBe(0x0001_0101);
+  });
 });
 
 describe('FLASH', () => {
