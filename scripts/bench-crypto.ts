@@ -6,6 +6,7 @@
 // Cycles are the simulator's clock (CPU cycles, including poll loops it skipped) between the
 // firmware's BEGIN and END semihosting lines; the firmware's DWT_CYCCNT delta is checked against them.
 // Usage: node --import tsx scripts/bench-crypto.ts
+import { createCipheriv, createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Simulation } from '../emulator/harness/simulation.js';
 import { fixture } from '../test/helpers/fixtures.js';
@@ -64,6 +65,29 @@ async function runFirmware(name: string, machine: 'stm32h563' | 'stm32h573'): Pr
   }
 }
 
+/** The firmware's inputs (fill_buffer's generator, key, nonces, AAD), computed on the host with node:crypto. */
+function hostReference(): Map<string, string> {
+  const chunk = new Uint8Array(64 * 1024);
+  let x = 0x12345678;
+  for (let i = 0; i < chunk.length; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    chunk[i] = x >>> 24;
+  }
+  const sha = createHash('sha256');
+  for (let pass = 0; pass < 16; pass++) sha.update(chunk);
+  const key = Uint8Array.from({ length: 16 }, (_, i) => i);
+  const aad = new TextEncoder().encode('bench-crypto\0');
+  let data: Uint8Array = chunk;
+  let tag = '';
+  for (let pass = 0; pass < 16; pass++) {
+    const cipher = createCipheriv('aes-128-gcm', key, Uint8Array.from([0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 0, 0, 0, 0, pass]));
+    cipher.setAAD(aad);
+    data = new Uint8Array(Buffer.concat([cipher.update(data), cipher.final()]));
+    tag = cipher.getAuthTag().toString('hex');
+  }
+  return new Map([['sha256-1mib', sha.digest('hex')], ['aes-gcm-1mib', tag]]);
+}
+
 function column(text: string, width: number): string {
   return text.padStart(width);
 }
@@ -99,11 +123,17 @@ export async function benchCrypto(): Promise<string[]> {
     process.stdout.write(`${label.padEnd(36)}${column(hw ? String(hw.cycles) : '-', 14)}${column(hw ? hw.wallMs.toFixed(1) : '-', 12)}`
       + `${column(sw ? String(sw.cycles) : '-', 15)}${column(sw ? sw.wallMs.toFixed(1) : '-', 12)}${column(speedUp, 10)}  ${notes.join(', ')}\n`);
   }
-  // Cross-checks: the same inputs on both paths must give the same outputs.
+  // Cross-checks: the same inputs on both paths must give the same outputs, and the host's.
+  const reference = hostReference();
   for (const key of ['sha256-1mib', 'p256-scalar-mult', 'aes-gcm-1mib']) {
     const hw = result(key, 'hw');
     const sw = result(key, 'sw');
-    if (hw === undefined || sw === undefined || hw !== sw) problems.push(`${key}: hw result ${hw ?? '?'} differs from sw result ${sw ?? '?'}`);
+    const host = reference.get(key);
+    for (const [path, value] of [['hw', hw], ['sw', sw]] as const) {
+      if (value === undefined) problems.push(`${key} ${path}: no result line`);
+      else if (host !== undefined && value !== host) problems.push(`${key} ${path}: result ${value} differs from the host's ${host} (node:crypto)`);
+    }
+    if (host === undefined && hw !== undefined && sw !== undefined && hw !== sw) problems.push(`${key}: hw result ${hw} differs from sw result ${sw}`);
   }
   process.stdout.write('speed-up = sw cycles / hw cycles; wall ms = host time between the BEGIN/END lines (one run, machine under load)\n');
   for (const problem of problems) process.stdout.write(`crypto check: ${problem}\n`);
