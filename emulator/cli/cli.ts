@@ -18,6 +18,8 @@ Usage:
   h5sim run <firmware.elf> [options]      boot the image and run it
   h5sim gateway --listen 127.0.0.1:PORT   run usernet as a WebSocket gateway for boards
   h5sim replay <run.h5rec> [--elf F]      rerun a recording offline in virtual time (same trace digest)
+  h5sim replay <run.h5rec> --gdb [H:]PORT [--gdb-at CYCLE] [--gdb-no-wait]
+                                          replay exactly to CYCLE, then serve GDB (later inputs at their cycles)
   h5sim demo                              the MQTT/TLS firmware against an embedded broker (npm start)
   h5sim --help | --version
 

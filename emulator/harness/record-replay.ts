@@ -226,86 +226,153 @@ function finalReason(stop: CoreStop, network: boolean): string | undefined {
   }
 }
 
-/** Replays a recording (file path or its text) in virtual time with no network attached. */
-export async function replay(recording: string | Recording, options: ReplayOptions = {}): Promise<ReplayResult> {
-  const parsed = typeof recording === 'string'
-    ? parseRecording(recording.includes('\n') ? recording : await readFile(recording, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new SetupError(`cannot read ${recording}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-    }))
-    : recording;
-  const { header, entries, end } = parsed;
+async function loadRecording(recording: string | Recording): Promise<Recording> {
+  if (typeof recording !== 'string') return recording;
+  if (recording.includes('\n')) return parseRecording(recording);
+  return parseRecording(await readFile(recording, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new SetupError(`cannot read ${recording}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  }));
+}
+
+/** Loads the recorded ELF (checked by sha256) into a simulation with no network, as recorded. */
+async function loadReplaySimulation(header: RecordHeader, options: ReplayOptions): Promise<Simulation> {
   const elfPath = options.elf ?? header.elf.path;
   const bytes = await readFile(elfPath).catch((error: NodeJS.ErrnoException) => {
     throw new SetupError(`cannot read ${elfPath}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
   });
   const actual = sha256(bytes);
   if (actual !== header.elf.sha256) throw new SetupError(`${elfPath} is not the recorded firmware (sha256 ${actual.slice(0, 16)}…, recorded ${header.elf.sha256.slice(0, 16)}…)`);
-
   const simulation = await Simulation.load(bytes, {
     ...header.options, net: 'none', timeMode: 'virtual', console: options.console, log: options.log,
   });
+  for (const [name, up] of Object.entries(header.links)) simulation.machine.ethernet.get(name)?.setLink(up);
+  return simulation;
+}
+
+/** Hands one recorded host input to the machine; returns false when it is off its recorded cycle. */
+function applyInput(simulation: Simulation, header: RecordHeader, entry: Exclude<RecordEntry, { t: 'run' } | { t: 'end' }>): boolean {
+  const machine = simulation.machine;
+  const clock = machine.clock;
+  const ethernet = (name: string) => {
+    const link = machine.ethernet.get(name);
+    if (!link) throw new SetupError(`the recording names Ethernet link ${name}, which machine ${header.options.machine} lacks`);
+    return link;
+  };
+  switch (entry.t) {
+    case 'frame': {
+      const link = ethernet(entry.link);
+      link.inject(fromHex(entry.data));
+      link.deliverPending();
+      return entry.cycle === clock.now;
+    }
+    case 'uart': {
+      const link = machine.serial.link(entry.name);
+      const data = fromHex(entry.data);
+      if (entry.inRun && entry.cycle > clock.now) {
+        clock.afterCycles(entry.cycle - clock.now, () => link.send(data), 'replayed UART input');
+        return true;
+      }
+      link.send(data);
+      return entry.cycle === clock.now;
+    }
+    case 'link':
+      ethernet(entry.link).setLink(entry.up);
+      return entry.cycle === clock.now;
+  }
+}
+
+function uartTexts(simulation: Simulation): Record<string, string> {
+  const uart: Record<string, string> = {};
+  for (const name of simulation.machine.serial.names()) {
+    const text = simulation.machine.serial.link(name).text();
+    if (text.length > 0) uart[name] = text;
+  }
+  return uart;
+}
+
+/** Replays a recording (file path or its text) in virtual time with no network attached. */
+export async function replay(recording: string | Recording, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const { header, entries, end } = await loadRecording(recording);
+  const simulation = await loadReplaySimulation(header, options);
   try {
     const machine = simulation.machine;
     const clock = machine.clock;
-    for (const [name, up] of Object.entries(header.links)) machine.ethernet.get(name)?.setLink(up);
     options.onLoad?.(simulation);
     let lateInputs = 0;
     let exitCode: number | undefined;
-    const ethernet = (name: string) => {
-      const link = machine.ethernet.get(name);
-      if (!link) throw new SetupError(`the recording names Ethernet link ${name}, which machine ${header.options.machine} lacks`);
-      return link;
-    };
     for (const entry of entries) {
-      switch (entry.t) {
-        case 'run':
-          for (let i = 0; i < entry.n; i++) {
-            const { stop } = machine.core.run(entry.budget, entry.step ? { singleStep: true } : {});
-            const reason = finalReason(stop, header.network);
-            if (reason) {
-              if (stop.kind === 'exit') exitCode = stop.code;
-              simulation.trace?.finish(reason, stop.kind === 'exit' ? stop.code : undefined, clock.now);
-            }
-          }
-          break;
-        case 'frame': {
-          if (entry.cycle !== clock.now) lateInputs++;
-          const link = ethernet(entry.link);
-          link.inject(fromHex(entry.data));
-          link.deliverPending();
-          break;
+      if (entry.t === 'end') continue;
+      if (entry.t !== 'run') {
+        if (!applyInput(simulation, header, entry)) lateInputs++;
+        continue;
+      }
+      for (let i = 0; i < entry.n; i++) {
+        const { stop } = machine.core.run(entry.budget, entry.step ? { singleStep: true } : {});
+        const reason = finalReason(stop, header.network);
+        if (reason) {
+          if (stop.kind === 'exit') exitCode = stop.code;
+          simulation.trace?.finish(reason, stop.kind === 'exit' ? stop.code : undefined, clock.now);
         }
-        case 'uart': {
-          const link = machine.serial.link(entry.name);
-          const data = fromHex(entry.data);
-          if (entry.inRun && entry.cycle > clock.now) clock.afterCycles(entry.cycle - clock.now, () => link.send(data), 'replayed UART input');
-          else {
-            if (entry.cycle !== clock.now) lateInputs++;
-            link.send(data);
-          }
-          break;
-        }
-        case 'link':
-          if (entry.cycle !== clock.now) lateInputs++;
-          ethernet(entry.link).setLink(entry.up);
-          break;
-        case 'end':
-          break;
       }
     }
     const digest = simulation.digest;
-    const uart: Record<string, string> = {};
-    for (const name of machine.serial.names()) {
-      const text = machine.serial.link(name).text();
-      if (text.length > 0) uart[name] = text;
-    }
-    const replayedUart = uartDigests(simulation);
-    const uartMatches = end === undefined || JSON.stringify(replayedUart) === JSON.stringify(end.uart);
+    const uartMatches = end === undefined || JSON.stringify(uartDigests(simulation)) === JSON.stringify(end.uart);
     return {
       digest, recordedDigest: end?.digest, matches: end !== undefined && end.digest === digest && end.cycle === clock.now,
-      lateInputs, exitCode, cycles: clock.now, uart, uartMatches, simulation,
+      lateInputs, exitCode, cycles: clock.now, uart: uartTexts(simulation), uartMatches, simulation,
     };
   } finally {
     if (!options.keepOpen) await simulation.close();
   }
+}
+
+export interface ReplayDebugOptions extends ReplayOptions {
+  /** Replay exactly (recorded run budgets) up to this cycle before the debugger takes over; default 0. */
+  atCycle?: number;
+  /** Starts the debugger on the machine; gets `beforeChunk` to call before each execution chunk and
+   * `chunkCycles` to read as the size of the next chunk. */
+  startDebugger: (simulation: Simulation, hooks: { beforeChunk: () => void; chunkCycles: () => number }) => Promise<void>;
+}
+
+/**
+ * Replays exactly up to `atCycle`, then lets a debugger drive the core. From there the remaining
+ * inputs are handed over when the clock reaches their recorded cycle: the debugger's chunks are cut
+ * to end there, but its chunking differs from the recorded one, so the trace may drift (counted in
+ * `lateInputs` when an input lands late; a single step can overshoot by its instruction).
+ */
+export async function replayUnderDebugger(recording: string | Recording, options: ReplayDebugOptions): Promise<{ simulation: Simulation; lateInputs: () => number }> {
+  const { header, entries } = await loadRecording(recording);
+  const simulation = await loadReplaySimulation(header, options);
+  const machine = simulation.machine;
+  const clock = machine.clock;
+  options.onLoad?.(simulation);
+  const atCycle = options.atCycle ?? 0;
+  let index = 0;
+  let late = 0;
+  exact: for (; index < entries.length; index++) {
+    const entry = entries[index]!;
+    if (entry.t === 'end') continue;
+    if (entry.t !== 'run') {
+      if (!applyInput(simulation, header, entry)) late++;
+      continue;
+    }
+    for (let i = 0; i < entry.n; i++) {
+      if (clock.now >= atCycle) break exact;
+      const budget = Math.min(entry.budget, atCycle - clock.now);
+      const { stop } = machine.core.run(budget, entry.step ? { singleStep: true } : {});
+      if (finalReason(stop, header.network)) break exact;
+      if (budget < entry.budget) break exact;
+    }
+  }
+  const inputs = entries.slice(index).filter((entry): entry is Exclude<RecordEntry, { t: 'run' } | { t: 'end' }> => entry.t !== 'run' && entry.t !== 'end' && entry.cycle >= clock.now);
+  let next = 0;
+  const beforeChunk = () => {
+    while (next < inputs.length && inputs[next]!.cycle <= clock.now) {
+      if (!applyInput(simulation, header, inputs[next]!)) late++;
+      next++;
+    }
+  };
+  const chunkCycles = () => (next < inputs.length ? Math.max(1, Math.min(4_000_000, inputs[next]!.cycle - clock.now)) : 4_000_000);
+  await options.startDebugger(simulation, { beforeChunk, chunkCycles });
+  return { simulation, lateInputs: () => late };
 }

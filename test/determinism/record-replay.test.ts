@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Simulation } from '../../emulator/harness/simulation.js';
-import { parseRecording, replay, startRecording } from '../../emulator/harness/record-replay.js';
+import { connect } from 'node:net';
+import { parseRecording, replay, replayUnderDebugger, startRecording } from '../../emulator/harness/record-replay.js';
+import { startGdbServer, type GdbServer } from '../../emulator/gdb/index.js';
 import { SetupError } from '../../emulator/machine/machine.js';
 import { fixture, runCli } from '../helpers/fixtures.js';
 
@@ -74,5 +76,55 @@ describe('record and replay', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toContain(`h5sim: trace digest ${digest}`);
     expect(again.stderr).toContain('firmware exited with code 0');
+  });
+});
+
+describe('replay under a debugger', () => {
+  async function rsp(port: number, packets: string[], until: RegExp): Promise<string> {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (data) => { received += data.toString('latin1'); });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    for (const body of packets) {
+      const sum = [...body].reduce((total, c) => (total + c.charCodeAt(0)) & 0xff, 0);
+      socket.write(`$${body}#${sum.toString(16).padStart(2, '0')}`);
+    }
+    const start = performance.now();
+    while (!until.test(received) && performance.now() - start < 20_000) await new Promise((resolve) => setTimeout(resolve, 10));
+    socket.write('+');
+    socket.destroy();
+    return received;
+  }
+
+  it('replays boot-clock to a cycle, then GDB continues it to the recorded exit', async () => {
+    const elf = fixture('boot-clock');
+    const sim = await Simulation.load(elf);
+    const recorder = startRecording(sim, elf);
+    await sim.runFor('1s');
+    const text = recorder.finish();
+    const recorded = parseRecording(text);
+    await sim.close();
+    let server: GdbServer | undefined;
+    const { simulation } = await replayUnderDebugger(text, {
+      atCycle: 1_000_000,
+      startDebugger: async (s, hooks) => {
+        server = await startGdbServer({
+          machine: s.machine, listen: 0, wait: true, chunkCycles: hooks.chunkCycles(),
+          beforeChunk: () => { hooks.beforeChunk(); if (server) server.target.chunkCycles = hooks.chunkCycles(); },
+          onExit: (code) => s.trace?.finish('exit', code, s.machine.clock.now),
+        });
+      },
+    });
+    try {
+      expect(simulation.machine.clock.now).toBe(1_000_000);
+      const reply = await rsp(server!.port, ['?', 'c'], /\$W00#/);
+      expect(reply).toMatch(/\$W00#/);
+      expect(simulation.machine.clock.now).toBe(recorded.end!.cycle);
+      // No inputs here, so the debugger's own chunking leaves the trace as recorded.
+      expect(simulation.digest).toBe(recorded.end!.digest);
+    } finally {
+      await server?.close();
+      await simulation.close();
+    }
   });
 });
