@@ -2,6 +2,9 @@
 // (startGdbServer on gdb-target.elf), or straight into a session on the fake target.
 //   node --import tsx scripts/fuzz-gdb.ts [count=100000] [--seed N] [--target machine|fake]
 // Exits 0 when the server still answers `?` at the end, 1 otherwise.
+// Known: with --target machine some seeds (e.g. 3) drive the firmware to PC 0xFFFFFFFE with SP
+// outside memory; CortexM33.run then never returns (prefetch abort -> HardFault entry repeated
+// inside one engine run). That is a core bug this script found, not a stub one.
 import { readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';

@@ -2,6 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as net from 'node:net';
 import WebSocket from 'ws';
 import { startGdbServer, type GdbServer } from '../../emulator/gdb/server.js';
 import { encodePacket, PacketDecoder } from '../../emulator/gdb/framing.js';
@@ -139,7 +140,24 @@ describe.skipIf(!ready())('gdb-multiarch against h5sim', () => {
     expect(b.console()).toContain('ok: all checks passed');
   });
 
-  it('WebSocket transport: one RSP stream over binary messages; a second TCP client is refused', async () => {
+  it('TCP: one client at a time; after the debugger detaches the target runs on to its exit', async () => {
+    const b = await board('hello');
+    const first = net.connect(b.server.port, '127.0.0.1');
+    await new Promise((resolve) => first.once('connect', resolve));
+    const second = net.connect(b.server.port, '127.0.0.1');
+    await new Promise((resolve) => second.once('close', resolve)); // refused: closed by the server
+    let answer = '';
+    first.on('data', (d: Buffer) => { answer += d.toString('latin1'); });
+    first.write(encodePacket('?'));
+    for (let i = 0; i < 200 && !answer.includes('#'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(answer).toMatch(/\$T05/);
+    first.write(encodePacket('D'));
+    expect(await b.server.done).toEqual({ kind: 'exit', code: 7 });
+    expect(b.console()).toContain('hello from h5sim 563');
+    first.destroy();
+  });
+
+  it('WebSocket transport: one RSP stream over binary messages', async () => {
     const b = await board('gdb-target', 'ws');
     const ws = new WebSocket(`ws://127.0.0.1:${b.server.port}`);
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
