@@ -3,7 +3,7 @@
 // firmware). Each target reports its inputs, crashes (host exceptions), hangs (one input over a wall
 // time bound) and its slowest input; every input is reproducible from (seed, input number).
 //
-//   node --import tsx scripts/fuzz.ts [--target frames|elf|usernet|mmio|all] [--count N] [--seed S]
+//   node --import tsx scripts/fuzz.ts [--target frames|elf|usernet|mmio|all] [--count N] [--seed S] [--hang-ms MS]
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -837,14 +837,16 @@ async function main(argv: string[]): Promise<number> {
   let target = 'all';
   let count: number | undefined;
   let seed = 7;
+  let hangMs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
     if (arg === '--target' && value) { target = value; i++; }
     else if (arg === '--count' && value) { count = Number(value); i++; }
     else if (arg === '--seed' && value) { seed = Number(value) >>> 0; i++; }
+    else if (arg === '--hang-ms' && value) { hangMs = Number(value); i++; }
     else {
-      process.stderr.write('usage: fuzz.ts [--target frames|elf|usernet|mmio|all] [--count N] [--seed S]\n');
+      process.stderr.write('usage: fuzz.ts [--target frames|elf|usernet|mmio|all] [--count N] [--seed S] [--hang-ms MS]\n');
       return 2;
     }
   }
@@ -855,10 +857,10 @@ async function main(argv: string[]): Promise<number> {
     if (n === undefined || !Number.isFinite(n)) { process.stderr.write(`unknown target ${name}\n`); return 2; }
     const started = performance.now();
     let report: FuzzReport;
-    if (name === 'frames') report = await fuzzFrames({ count: n, seed });
-    else if (name === 'elf') report = await fuzzElf({ count: n, seed });
-    else if (name === 'usernet') report = await fuzzUsernet({ count: n, seed });
-    else report = await fuzzMmio({ count: n, seed, small: n < 1_000_000 });
+    if (name === 'frames') report = await fuzzFrames({ count: n, seed, hangMs });
+    else if (name === 'elf') report = await fuzzElf({ count: n, seed, hangMs });
+    else if (name === 'usernet') report = await fuzzUsernet({ count: n, seed, hangMs });
+    else report = await fuzzMmio({ count: n, seed, hangMs, small: n < 1_000_000 });
     process.stdout.write(`${formatReport(report)}\n  (${((performance.now() - started) / 1000).toFixed(1)} s wall)\n`);
     failed ||= reportFailed(report);
   }
