@@ -287,6 +287,12 @@ export class Rtc extends RegisterPeripheral {
   private schedule(): void {
     this.stopEvents();
     if (this.initMode) return;
+    this.scheduleAlarmCheck();
+    if (this.regs.get('CR') & RTC_CR.WUTE) this.scheduleWakeup();
+  }
+
+  /** The once-a-second alarm comparison; it re-arms itself only, leaving the wakeup timer running. */
+  private scheduleAlarmCheck(): void {
     const cr = this.regs.get('CR');
     const rate = this.runningRate;
     if (cr & (RTC_CR.ALRAE | RTC_CR.ALRBE) && rate > 0) {
@@ -299,10 +305,9 @@ export class Rtc extends RegisterPeripheral {
         if (cr2 & RTC_CR.ALRAE && this.alarmMatches('ALRMAR', tr, dr)) this.regs.setBits('SR', RTC_SR.ALRAF);
         if (cr2 & RTC_CR.ALRBE && this.alarmMatches('ALRMBR', tr, dr)) this.regs.setBits('SR', RTC_SR.ALRBF);
         this.updateIrq();
-        this.schedule();
+        if (!this.initMode) this.scheduleAlarmCheck();
       }, `${this.name} alarm check`);
     }
-    if (cr & RTC_CR.WUTE) this.scheduleWakeup();
   }
 
   private scheduleWakeup(): void {

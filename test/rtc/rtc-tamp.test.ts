@@ -123,6 +123,21 @@ describe('RTC write protection as the H5 HAL uses it', () => {
     expect(b.read32(RTC + SR) & 4).toBe(4);
   });
 
+  it('runs a 1 s wakeup timer while alarm A is enabled (the per-second alarm check does not restart it)', () => {
+    const { b } = bench();
+    b.write32(RTC + ALRMAR, (1 << 31) | (1 << 23) | (1 << 15) | 0x30);
+    b.write32(RTC + CR, (1 << 8) | (1 << 12));
+    b.write32(RTC + WUTR, 2047);
+    b.write32(RTC + CR, b.read32(RTC + CR) | (1 << 10) | (1 << 14));
+    b.runSeconds(0.99);
+    expect(b.read32(RTC + SR) & 4).toBe(0);
+    b.runSeconds(0.02);
+    expect(b.read32(RTC + SR) & 4).toBe(4);
+    b.write32(RTC + SCR, 4);
+    b.runSeconds(1);
+    expect(b.read32(RTC + SR) & 4).toBe(4);
+  });
+
   it('still keys the calendar, PRER and CR.ADD1H', () => {
     const { b, rtc } = bench();
     b.log.strict = false;
