@@ -16,6 +16,7 @@ import { hex } from '../diagnostics/access-log.js';
 const CONTROL_NPRIV = 1 << 0;
 const CONTROL_SPSEL = 1 << 1;
 const CONTROL_FPCA = 1 << 2;
+const CONTROL_SFPA = 1 << 3;
 const XPSR_ALIGN = 1 << 9;
 const XPSR_T = 1 << 24;
 const EXC_RETURN_PREFIX = 0xffff_ff80;
@@ -25,8 +26,8 @@ const EXC_RETURN_MODE = 1 << 3;
 const EXC_RETURN_FTYPE = 1 << 4;
 const EXC_RETURN_DCRS = 1 << 5;
 const EXC_RETURN_S = 1 << 6;
-const XPSR_NZCVQG = 138;
-const UC_ERR_INSN_INVALID = 10; // Unicorn id writing flags, GE, IPSR, IT and T together
+const XPSR_NZCVQG = 138; // Unicorn id writing flags, GE, IPSR, IT and T together
+const UC_ERR_INSN_INVALID = 10;
 const BASIC_FRAME = 0x20;
 const EXTENDED_FRAME = 0x68;
 /** The longest slice between checks for pending interrupts, in instructions. */
@@ -42,7 +43,8 @@ const SPIN_PROBE_BUDGET = 3 * 2_000;
 const MASK_REGISTERS = [Reg.PRIMASK, Reg.FAULTMASK, Reg.BASEPRI];
 /** Handler mode first (privileged, MSP active), then CONTROL and both stacks in their final roles, then xPSR. */
 const CORE_STATE_WRITE_ORDER = [Reg.IPSR, Reg.CONTROL, Reg.MSP, Reg.PSP, XPSR_NZCVQG];
-const ENTRY_READ = [Reg.CONTROL, Reg.XPSR, Reg.MSP, Reg.PSP, Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R12, Reg.LR];
+const ENTRY_READ = [Reg.CONTROL, Reg.XPSR, Reg.SP, Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R12, Reg.LR];
+const STACK_POINTERS = [Reg.MSP, Reg.PSP];
 const FRAME_REGISTERS = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R12, Reg.LR];
 const CORE_STATE_REGISTERS = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.SP, Reg.LR, Reg.PC, Reg.XPSR];
 
@@ -254,6 +256,7 @@ export class CortexM33 {
 
   private readonly maskValues: number[] = [];
   private readonly entryValues: number[] = [];
+  private readonly stackValues: number[] = [];
 
   private masks(): MaskState {
     const [primask, faultmask, basepri] = this.engine.readRegisters(MASK_REGISTERS, this.maskValues);
@@ -265,19 +268,14 @@ export class CortexM33 {
   }
 
   /**
-   * Writes IPSR, CONTROL and both stack pointers consistently. Unicorn banks SP by the current
-   * mode: `regs[13]` is the active stack and the other is stored apart, and writing IPSR does not
-   * swap them. So we switch to handler mode (privileged, MSP active), write CONTROL and the stack
-   * pointers in the roles they will have once the final IPSR is in place, then write xPSR.
+   * Writes IPSR, CONTROL and both stack pointers consistently. The engine banks SP by mode: a write
+   * of IPSR swaps the active and the stored stack pointer when the mode change changes which one is
+   * active. So we first enter handler mode (privileged, MSP active, every register writable), write
+   * CONTROL and both stack pointers by name, then write the final xPSR, which makes the right one
+   * active. (Checked against the engine in test/core/engine-banking.test.ts.)
    */
   private applyCoreState(state: CoreState): void {
-    const threadOnProcessStack = (state.xpsr & 0x1ff) === 0 && (state.control & CONTROL_SPSEL) !== 0;
-    this.engine.writeRegisters(CORE_STATE_WRITE_ORDER, [
-      1, state.control,
-      threadOnProcessStack ? state.psp : state.msp,
-      threadOnProcessStack ? state.msp : state.psp,
-      state.xpsr | XPSR_T,
-    ]);
+    this.engine.writeRegisters(CORE_STATE_WRITE_ORDER, [1, state.control, state.msp, state.psp, state.xpsr | XPSR_T]);
   }
 
   private writeWords(address: number, words: number[]): boolean {
@@ -296,8 +294,13 @@ export class CortexM33 {
   /** Exception entry: push the frame, select the handler. Returns false on a stacking failure. */
   private enterException(exception: number, returnAddress: number): void {
     const e = this.engine;
-    const [control, xpsr, msp, psp, r0, r1, r2, r3, r12, lr] = e.readRegisters(ENTRY_READ, this.entryValues) as number[] as [number, number, number, number, number, number, number, number, number, number];
+    const [control, xpsr, sp0, r0, r1, r2, r3, r12, lr] = e.readRegisters(ENTRY_READ, this.entryValues) as number[] as [number, number, number, number, number, number, number, number, number];
     const ipsr = xpsr & 0x1ff;
+    // Unicorn refuses MSP/PSP reads from unprivileged thread mode (they read 0). Entering handler
+    // mode first (the engine banks SP as it does) makes both readable whatever CONTROL.nPRIV says.
+    void sp0;
+    if (ipsr === 0) e.writeRegister(Reg.IPSR, 1);
+    const [msp, psp] = e.readRegisters(STACK_POINTERS, this.stackValues) as [number, number];
     const threadMode = ipsr === 0;
     const onProcessStack = threadMode && (control & CONTROL_SPSEL) !== 0;
     const fpContext = (control & CONTROL_FPCA) !== 0;
@@ -332,7 +335,7 @@ export class CortexM33 {
     this.nvic.activate(exception);
     this.applyCoreState({
       xpsr: (xpsr & 0xf80f_0000) | exception,
-      control: control & ~(CONTROL_SPSEL | CONTROL_FPCA),
+      control: control & ~(CONTROL_SPSEL | CONTROL_FPCA | CONTROL_SFPA),
       msp: onProcessStack ? msp : frame,
       psp: onProcessStack ? frame : psp,
     });

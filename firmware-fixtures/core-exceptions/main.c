@@ -65,6 +65,11 @@ void svc_dispatch(uint32_t *frame)
         frame[0] = frame[0] + frame[1] * frame[2] - frame[3];
     } else if (number == 2) {
         SCB_ICSR = 1u << 28; /* PENDSVSET: yield */
+    } else if (number == 3) {
+        uint32_t control;
+        __asm__ volatile("mrs %0, control" : "=r"(control));
+        frame[0] = control; /* what the caller's CONTROL was */
+        __asm__ volatile("msr control, %0" ::"r"(control & ~1u)); /* back to privileged */
     }
 }
 
@@ -300,6 +305,21 @@ int main(void)
     }
     CHECK(thread_result[0] == expected0 && thread_result[1] == expected1,
           "two threads switched by PendSV on PSP keep their FP registers (extended frames round-trip)");
+
+    /* unprivileged thread mode on PSP: the SVC frame must land on the process stack */
+    {
+        uint32_t psp_before, psp_after, result;
+        __asm__ volatile("mrs %0, psp" : "=r"(psp_before));
+        __asm__ volatile("mrs r0, control\n orr r0, r0, #1\n msr control, r0\n isb" ::: "r0", "memory");
+        register uint32_t r0 __asm__("r0") = 0;
+        __asm__ volatile("svc #3" : "+r"(r0) :: "memory");
+        result = r0;
+        __asm__ volatile("mrs %0, psp" : "=r"(psp_after));
+        uint32_t control;
+        __asm__ volatile("mrs %0, control" : "=r"(control));
+        CHECK((result & 1u) == 1u && (control & 1u) == 0 && psp_after == psp_before,
+              "SVC from unprivileged thread mode on PSP stacks on PSP and the handler can restore privilege");
+    }
 
     /* faults */
     SCB_SHCSR |= (1u << 16) | (1u << 17) | (1u << 18);
