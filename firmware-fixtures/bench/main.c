@@ -21,7 +21,7 @@ void SysTick_Handler(void)
 #endif
 }
 
-static void start_systick(void)
+static __attribute__((unused)) void start_systick(void)
 {
     SYST_RVR = CORE_HZ / 1000u - 1u;
     SYST_CVR = 0;
