@@ -39,6 +39,8 @@ Run options:
   --uart <NAME>                   UART shown on the terminal (default USART3, the NUCLEO's VCP)
   --quiet                         do not echo UART and semihosting output
   --trace-blocks <N>              keep the last N basic blocks for fault reports
+  --gdb [HOST:]PORT               serve GDB (remote serial protocol) on 127.0.0.1 by default
+  --gdb-wait                      with --gdb: halt at reset until GDB attaches (like QEMU -S)
   --tls-trace                     print each TLS connection's handshake and, on failure, why
   --keylog <file>                 NSS key log of the firmware's TLS 1.3 sessions (for Wireshark/tshark)
 Expectations (CI): the run passes when every --expect-* holds, fails on any --fail-*:
@@ -103,6 +105,7 @@ async function runCommand(argv: string[]): Promise<number> {
         hostfwd: { type: 'string', multiple: true }, host: { type: 'string', multiple: true }, allow: { type: 'string', multiple: true },
         'time-mode': { type: 'string' }, entropy: { type: 'string' }, seed: { type: 'string' }, uart: { type: 'string' },
         quiet: { type: 'boolean' }, 'trace-blocks': { type: 'string' }, 'tls-trace': { type: 'boolean' }, keylog: { type: 'string' },
+        gdb: { type: 'string' }, 'gdb-wait': { type: 'boolean' },
         'expect-text': { type: 'string', multiple: true }, 'fail-text': { type: 'string', multiple: true },
         'expect-symbol': { type: 'string', multiple: true }, 'fail-symbol': { type: 'string', multiple: true },
         'expect-pin': { type: 'string', multiple: true }, junit: { type: 'string' },
@@ -149,6 +152,7 @@ async function runCommand(argv: string[]): Promise<number> {
     const recorder = values.record ? startRecording(sim, elfPath) : undefined;
     const uart = sim.uart(uartName);
     uart.onData(echo);
+    if (values.gdb !== undefined) return await serveDebugger(sim, values.gdb, values['gdb-wait'] ?? false);
     const tlsTrace = values['tls-trace'] ?? false;
     const diagnoses: string[] = [];
     sim.on('tls-failure', ({ diagnosis }: { diagnosis?: { text: string } }) => {
@@ -254,6 +258,25 @@ async function runCommand(argv: string[]): Promise<number> {
   } finally {
     await sim.close();
   }
+}
+
+async function serveDebugger(sim: Simulation, listen: string, wait: boolean): Promise<number> {
+  const { startGdbServer } = await import('../gdb/index.js');
+  const address = /^\d+$/.test(listen) ? `127.0.0.1:${listen}` : listen.startsWith(':') ? `127.0.0.1${listen}` : listen;
+  const server = await startGdbServer({
+    machine: sim.machine, listen: address, transport: 'tcp', wait,
+    beforeChunk: () => sim.deliverHostInput(),
+    log: (line) => process.stderr.write(`h5sim gdb: ${line}\n`),
+  });
+  process.stderr.write(`h5sim: GDB server on ${server.host}:${server.port}${wait ? ', target halted at reset until GDB attaches' : ''} — gdb-multiarch -ex 'target remote ${server.host}:${server.port}' fw.elf\n`);
+  const end = await server.done;
+  await server.close();
+  if (end.kind === 'exit') {
+    process.stderr.write(`h5sim: firmware exited with code ${end.code} under the debugger\n`);
+    return end.code;
+  }
+  process.stderr.write(`h5sim: debugger session ended (${end.kind})\n`);
+  return 0;
 }
 
 function describeHello(hello: unknown): string {

@@ -275,6 +275,12 @@ export class Simulation extends EventEmitter {
     return this.trace?.hex() ?? '';
   }
 
+  /** Hands queued host frames to the board's MACs (the run loop does this between chunks; a
+   * debugger that drives execution itself calls it before each of its chunks). */
+  deliverHostInput(): void {
+    for (const link of this.machine.ethernet.values()) link.deliverPending();
+  }
+
   /** The FramePort the board's MAC is connected to (for wrappers and taps). */
   get network(): FramePort | null {
     return this.port;
