@@ -59,8 +59,12 @@ export interface Engine {
   writeMemory(address: number, data: Uint8Array): void;
   /** Runs from PC for at most `maxInstructions`; returns how many ran and why it stopped. */
   run(maxInstructions: number): { executed: number; stop: StopReason };
-  /** Ends the current `run` after the current instruction. Safe from any hook or MMIO callback. */
-  stop(): void;
+  /**
+   * Ends the current `run` after the current instruction. Safe from any hook or MMIO callback.
+   * `immediately` also asks the engine itself to stop, for hooks after which no instruction may
+   * ever run (a fetch that keeps aborting); never from an MMIO callback.
+   */
+  stop(immediately?: boolean): void;
   /** Instructions executed so far in the current (or last) `run`; cheap enough for every MMIO access. */
   instructionsThisRun(): number;
   /** From a code hook only: ends the run before the hooked instruction executes (breakpoints). */

@@ -274,11 +274,12 @@ export class UnicornEngine implements Engine {
 
   /** Stops before the next instruction by lowering the limit the counter hook checks. From an MMIO
    * callback this is the only safe way: uc_emu_stop there restarts the current load or store. */
-  stop(): void {
+  stop(immediately = false): void {
     this.stopRequested = true;
     const words = this.counterWords;
     words[2] = words[0]!;
     words[3] = words[1]!;
+    if (immediately) this.lib.uc.uc_emu_stop(this.handle);
   }
 
   instructionsThisRun(): number {

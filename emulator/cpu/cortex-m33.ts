@@ -322,7 +322,7 @@ export class CortexM33 {
       // HardFault itself, the core locks up.
       if (exception === Exception.HardFault || this.currentException === Exception.HardFault) {
         this.lockedUp = this.makeReport('lockup', `exception entry to ${this.nvic.exceptionName(exception)} could not push its frame at ${hex(frame)}: the stack pointer is outside memory`);
-        e.stop();
+        e.stop(true);
         return;
       }
       this.scs.recordFault(CFSR.STKERR, HFSR.FORCED);
@@ -360,7 +360,7 @@ export class CortexM33 {
     const vector = this.readWord(this.scs.vtor + exception * 4);
     if (vector === undefined) {
       this.lockedUp = this.makeReport('lockup', `vector ${exception} (${this.nvic.exceptionName(exception)}) cannot be read from the table at ${hex(this.scs.vtor)}`);
-      this.engine.stop();
+      this.engine.stop(true);
       return;
     }
     this.engine.writeRegister(Reg.PC, vector | 1);
@@ -391,7 +391,7 @@ export class CortexM33 {
     const words = this.readWords(sp, fpFrame ? EXTENDED_FRAME / 4 : BASIC_FRAME / 4);
     if (!words) {
       this.lockedUp = this.makeReport('lockup', `exception return could not pop the frame at ${hex(sp)}: the stack pointer is outside memory`);
-      e.stop();
+      e.stop(true);
       return;
     }
     const stackedXpsr = words[7]!;
@@ -493,7 +493,7 @@ export class CortexM33 {
         return;
       default:
         this.lockedUp = this.makeReport('lockup', `the engine raised exception ${intno}, which h5sim does not model`);
-        e.stop();
+        e.stop(true);
     }
   }
 
@@ -519,7 +519,7 @@ export class CortexM33 {
     if (this.nvic.executionPriority(this.masks()) <= -1) {
       this.scs.recordFault(0, hfsr);
       this.lockedUp = this.makeReport('lockup', `fault while at HardFault/NMI priority (${why})`, returnAddress);
-      this.engine.stop();
+      this.engine.stop(true);
       return;
     }
     this.scs.recordFault(0, hfsr);

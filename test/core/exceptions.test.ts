@@ -52,3 +52,17 @@ describe('Cortex-M33 exception model', () => {
     expect(report.recentBlocks?.at(-1)?.symbol).toBe('read_sensor');
   });
 });
+
+describe('guest faults that leave nothing to run', () => {
+  it('ends in a lockup report, not a host hang, when PC and SP both point nowhere', async () => {
+    const sim = await Simulation.load(fixture('hello'));
+    const { engine } = sim.machine;
+    const { Reg } = await import('../../emulator/core/engine.js');
+    engine.writeRegister(Reg.SP, 0xffff_ff00);
+    engine.writeRegister(Reg.PC, 0xffff_fffe | 1);
+    const result = await sim.runFor('10ms');
+    await sim.close();
+    expect(['lockup', 'fault']).toContain(result.reason);
+    expect(result.fault?.summary).toBeTruthy();
+  });
+});
