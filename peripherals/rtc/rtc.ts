@@ -96,7 +96,7 @@ export class Rtc extends RegisterPeripheral {
     if (!this.backupWriteEnable.value) {
       if (!this.warnedProtected) {
         this.warnedProtected = true;
-        this.ctx.log.guestError('write ignored: backup domain write-protected (set PWR_DBPCR.DBP first)', { register: this.regs.nameAt(offset), value });
+        this.ctx.log.guestError('write ignored: backup domain write-protected (set PWR_DBPCR.DBP first)', { register: this.regs.nameAt(offset) ?? `+0x${offset.toString(16)}`, value, access: 'write' });
       }
       return;
     }
