@@ -73,6 +73,14 @@ async function main(): Promise<void> {
   const idle = await runFixture('bench-idle');
   line('60 s virtual WFI idle, SysTick 1 kHz', `${idle.wall.toFixed(3)} s wall`, `target <= 1 s (${idle.virtual.toFixed(1)} s virtual)`);
 
+  {
+    const started = performance.now();
+    const sim = await Simulation.load(fixture('boot-clock'));
+    await sim.uart('USART3').waitForLine(/./, { timeout: '1s' });
+    line('boot-clock fixture: reset to first USART3 line', `${((performance.now() - started) / 1000).toFixed(3)} s wall`, `${(sim.virtualSeconds * 1000).toFixed(3)} ms virtual (clock to 250 MHz, USART3 115200)`);
+    await sim.close();
+  }
+
   const qemuStart = performance.now();
   const qemu = spawnSync('qemu-system-arm', ['-M', 'mps2-an505', '-display', 'none', '-serial', 'null', '-monitor', 'none',
     '-semihosting-config', 'enable=on,target=native', '-kernel', fixture('bench.an505')], { encoding: 'utf8', timeout: 120_000 });

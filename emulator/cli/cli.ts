@@ -248,6 +248,10 @@ async function runCommand(argv: string[]): Promise<number> {
       if (summary) process.stderr.write(`h5sim tls: ${summary.split('\n').join('\nh5sim tls: ')}\n`);
       for (const text of diagnoses) process.stderr.write(`h5sim tls diagnosis: ${text}\n`);
     }
+    if (code === EXIT.timeout) {
+      const polling = sim.machine.core.describePolling();
+      if (polling) process.stderr.write(`h5sim: the firmware is waiting on ${polling}\n`);
+    }
     const pc = sim.readRegister('pc');
     const where = sim.describeAddress(pc);
     process.stderr.write(`h5sim: ${verdict} — ${result.virtualSeconds.toFixed(6)} s virtual, ${wall.toFixed(2)} s wall, PC ${hex(pc)}${where ? ` <${where}>` : ''}\n`);

@@ -36,6 +36,8 @@ const MAX_SLICE = 500_000;
 const MASKED_PENDING_SLICE = 64;
 /** Reads of the same register with the same value at the same period before a loop counts as polling. */
 const POLL_CONFIRMATIONS = 6;
+/** A poll older than this (cycles) is not reported as what the firmware is waiting on. */
+const POLL_REPORT_WINDOW = 10_000_000;
 /** A slice this long without a peripheral access makes the core look for a RAM spin loop. */
 const SPIN_CANDIDATE_INSTRUCTIONS = 20_000;
 /** The longest loop period (instructions) the spin probe can recognise, times three passes. */
@@ -215,6 +217,21 @@ export class CortexM33 {
 
   symbol(address: number): string | undefined {
     return this.options.symbolize?.(address);
+  }
+
+  /**
+   * When the firmware is stuck polling a register (a ready flag whose clock was never enabled, say),
+   * names it: "RCC CR (0x44020c00) reads 0x00000023, polled at PC 0x08000412 <SystemClock_Config+0x2e>".
+   */
+  describePolling(): string | undefined {
+    const poll = this.poll;
+    if (poll.address < 0 || this.clock.now - poll.lastCycle > POLL_REPORT_WINDOW) return undefined;
+    const found = this.bus.findPeripheral(poll.address);
+    const regs = (found?.peripheral as { regs?: { nameAt(offset: number): string | undefined } } | undefined)?.regs;
+    const register = found ? `${found.peripheral.name} ${regs?.nameAt(found.offset & ~3) ?? `+0x${found.offset.toString(16)}`}` : 'an unmapped address';
+    const pc = this.engine.readRegister(Reg.PC);
+    const symbol = this.symbol(pc);
+    return `${register} (${hex(poll.address)}) reads ${hex(poll.value)}, polled at PC ${hex(pc)}${symbol ? ` <${symbol}>` : ''}`;
   }
 
   /** Power-on or system reset of the core: registers, SCS, vector fetch. */

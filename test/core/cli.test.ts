@@ -85,4 +85,10 @@ describe('h5sim run', () => {
     expect(failSymbol.code).toBe(1);
     expect(failSymbol.stderr).toContain('FAIL: reached HardFault_Handler');
   });
+
+  it('names the register a hung firmware polls (a PLL whose source was never started)', () => {
+    const result = runCli(['run', fixture('hang-clock'), '--timeout', '50ms', '--strict']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/waiting on RCC CR \(0x44020c00\) reads 0x[0-9a-f]{8}, polled at PC 0x[0-9a-f]{8} <wait_for_pll1\+0x[0-9a-f]+>/);
+  });
 });
