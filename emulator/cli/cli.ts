@@ -1,7 +1,8 @@
 // h5sim command line: a thin shell over the Simulation harness.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import { Simulation, type RunResult, type SimulationOptions } from '../harness/simulation.js';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Simulation, type RunResult, type SimulationOptions, type UartHandle } from '../harness/simulation.js';
 import { SetupError } from '../machine/machine.js';
 import { ElfError } from '../elf/elf-file.js';
 import { EngineUnavailableError } from '../core/unicorn.js';
@@ -37,6 +38,8 @@ Run options:
   --entropy seeded|host           RNG source (default seeded, deterministic)
   --seed <N>                      seed of the deterministic generators
   --uart <NAME>                   UART shown on the terminal (default USART3, the NUCLEO's VCP)
+  --uart-tcp [HOST:]PORT          also serve that UART on a TCP socket (127.0.0.1 by default): output
+                                  to every client, client input to the UART's receiver
   --quiet                         do not echo UART and semihosting output
   --trace-blocks <N>              keep the last N basic blocks for fault reports
   --gdb [HOST:]PORT               serve GDB (remote serial protocol) on 127.0.0.1 by default
@@ -105,7 +108,7 @@ async function runCommand(argv: string[]): Promise<number> {
         hostfwd: { type: 'string', multiple: true }, host: { type: 'string', multiple: true }, allow: { type: 'string', multiple: true },
         'time-mode': { type: 'string' }, entropy: { type: 'string' }, seed: { type: 'string' }, uart: { type: 'string' },
         quiet: { type: 'boolean' }, 'trace-blocks': { type: 'string' }, 'tls-trace': { type: 'boolean' }, keylog: { type: 'string' },
-        gdb: { type: 'string' }, 'gdb-wait': { type: 'boolean' },
+        gdb: { type: 'string' }, 'gdb-wait': { type: 'boolean' }, 'uart-tcp': { type: 'string' },
         'expect-text': { type: 'string', multiple: true }, 'fail-text': { type: 'string', multiple: true },
         'expect-symbol': { type: 'string', multiple: true }, 'fail-symbol': { type: 'string', multiple: true },
         'expect-pin': { type: 'string', multiple: true }, junit: { type: 'string' },
@@ -148,10 +151,12 @@ async function runCommand(argv: string[]): Promise<number> {
   };
   const started = performance.now();
   const sim = await Simulation.load(elfPath, options);
+  let uartServer: Server | undefined;
   try {
     const recorder = values.record ? startRecording(sim, elfPath) : undefined;
     const uart = sim.uart(uartName);
     uart.onData(echo);
+    if (values['uart-tcp'] !== undefined) uartServer = await serveUartOverTcp(uart, values['uart-tcp']);
     if (values.gdb !== undefined) return await serveDebugger(sim, values.gdb, values['gdb-wait'] ?? false);
     const tlsTrace = values['tls-trace'] ?? false;
     const diagnoses: string[] = [];
@@ -260,8 +265,31 @@ async function runCommand(argv: string[]): Promise<number> {
     if (values.junit) writeJunit(values.junit, elfPath, code, verdict, uart.text(), result.virtualSeconds);
     return code;
   } finally {
+    uartServer?.close();
     await sim.close();
   }
+}
+
+/** A UART as a TCP socket (like QEMU's -serial tcp:…,server): loopback unless told otherwise.
+ * The run waits for nothing: start the client first, or read the backlog a new client receives. */
+export async function serveUartOverTcp(uart: UartHandle, listen: string): Promise<Server> {
+  const match = /^(?:(.*):)?(\d+)$/.exec(listen);
+  if (!match) throw new SetupError(`--uart-tcp expects [HOST:]PORT, got "${listen}"`);
+  const host = match[1] || '127.0.0.1';
+  const clients = new Set<Socket>();
+  uart.onData((text) => { for (const client of clients) client.write(Buffer.from(text, 'latin1')); });
+  const server = createServer((socket) => {
+    // A client that connects late still gets what was printed so far (the boot log).
+    socket.write(Buffer.from(uart.text(), 'latin1'));
+    clients.add(socket);
+    socket.on('data', (data) => uart.send(new Uint8Array(data)));
+    socket.on('close', () => clients.delete(socket));
+    socket.on('error', () => clients.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(Number(match[2]), host, resolve); });
+  const address = server.address() as AddressInfo;
+  process.stderr.write(`h5sim: ${uart.name} on tcp ${address.address}:${address.port}\n`);
+  return server;
 }
 
 async function serveDebugger(sim: Simulation, listen: string, wait: boolean): Promise<number> {

@@ -92,3 +92,32 @@ describe('h5sim run', () => {
     expect(result.stderr).toMatch(/waiting on RCC CR \(0x44020c00\) reads 0x[0-9a-f]{8}, polled at PC 0x[0-9a-f]{8} <wait_for_pll1\+0x[0-9a-f]+>/);
   });
 });
+
+describe('h5sim run --uart-tcp', () => {
+  it('serves USART3 on a loopback TCP socket, backlog first, input back to the UART', async () => {
+    const net = await import('node:net');
+    const { Simulation } = await import('../../emulator/harness/simulation.js');
+    const { serveUartOverTcp } = await import('../../emulator/cli/cli.js');
+    const sim = await Simulation.load(fixture('boot-clock'));
+    const uart = sim.uart('USART3');
+    await sim.runFor('5ms');
+    const server = await serveUartOverTcp(uart, '127.0.0.1:0');
+    try {
+      const port = (server.address() as { port: number }).port;
+      const socket = net.connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (d) => { text += d.toString('latin1'); });
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('x');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sim.runFor('100ms');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      expect(text).toContain('boot-clock: sysclk=250000000');
+      expect(text).toContain('boot-clock: done');
+    } finally {
+      server.close();
+      await sim.close();
+    }
+  });
+});
