@@ -1,6 +1,7 @@
 // h5sim command line: a thin shell over the Simulation harness.
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { attachTraces } from '../harness/tracing.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Simulation, type RunResult, type SimulationOptions, type UartHandle } from '../harness/simulation.js';
 import { SetupError } from '../machine/machine.js';
@@ -44,6 +45,10 @@ Run options:
   --trace-blocks <N>              keep the last N basic blocks for fault reports
   --gdb [HOST:]PORT               serve GDB (remote serial protocol) on 127.0.0.1 by default
   --gdb-wait                      with --gdb: halt at reset until GDB attaches (like QEMU -S)
+  --trace <list>                  exceptions, mmio:PERIPHERAL (repeatable in the list), tls — e.g.
+                                  --trace exceptions,mmio:USART3; lines go to stderr or --trace-file
+  --trace-format text|json        one line per event (default text)
+  --trace-file <file>             write traces there instead of stderr
   --tls-trace                     print each TLS connection's handshake and, on failure, why
   --keylog <file>                 NSS key log of the firmware's TLS 1.3 sessions (for Wireshark/tshark)
 Expectations (CI): the run passes when every --expect-* holds, fails on any --fail-*:
@@ -109,6 +114,7 @@ async function runCommand(argv: string[]): Promise<number> {
         'time-mode': { type: 'string' }, entropy: { type: 'string' }, seed: { type: 'string' }, uart: { type: 'string' },
         quiet: { type: 'boolean' }, 'trace-blocks': { type: 'string' }, 'tls-trace': { type: 'boolean' }, keylog: { type: 'string' },
         gdb: { type: 'string' }, 'gdb-wait': { type: 'boolean' }, 'uart-tcp': { type: 'string' },
+        trace: { type: 'string' }, 'trace-format': { type: 'string' }, 'trace-file': { type: 'string' },
         'expect-text': { type: 'string', multiple: true }, 'fail-text': { type: 'string', multiple: true },
         'expect-symbol': { type: 'string', multiple: true }, 'fail-symbol': { type: 'string', multiple: true },
         'expect-pin': { type: 'string', multiple: true }, junit: { type: 'string' },
@@ -156,6 +162,13 @@ async function runCommand(argv: string[]): Promise<number> {
     const recorder = values.record ? startRecording(sim, elfPath) : undefined;
     const uart = sim.uart(uartName);
     uart.onData(echo);
+    if (values.trace) {
+      const format = values['trace-format'] ?? 'text';
+      if (format !== 'text' && format !== 'json') throw new SetupError('--trace-format is text or json');
+      const file = values['trace-file'];
+      if (file) writeFileSync(file, '');
+      attachTraces(sim, values.trace, format, file ? (l) => appendFileSync(file, `${l}\n`) : (l) => process.stderr.write(`h5sim trace: ${l}\n`));
+    }
     if (values['uart-tcp'] !== undefined) uartServer = await serveUartOverTcp(uart, values['uart-tcp']);
     if (values.gdb !== undefined) return await serveDebugger(sim, values.gdb, values['gdb-wait'] ?? false);
     const tlsTrace = values['tls-trace'] ?? false;

@@ -101,6 +101,8 @@ export class CortexM33 {
   private lastPeripheralAccess = 0;
   /** A second exception tracer, switched by the debugger (GDB `monitor trace exceptions on|off`). */
   debuggerExceptionTrace: CoreOptions['traceExceptions'] = undefined;
+  /** Exception entries and returns for the harness's traces (--trace exceptions). */
+  exceptionTrace: CoreOptions['traceExceptions'] = undefined;
 
   constructor(
     readonly engine: Engine,
@@ -360,6 +362,7 @@ export class CortexM33 {
     this.jumpToVector(exception);
     this.options.traceExceptions?.({ kind: 'entry', exception, cycle: this.clock.now });
     this.debuggerExceptionTrace?.({ kind: 'entry', exception, cycle: this.clock.now });
+    this.exceptionTrace?.({ kind: 'entry', exception, cycle: this.clock.now });
   }
 
   /** Enters a handler without pushing (after a stacking fault): the frame is lost, as on silicon. */
@@ -400,6 +403,7 @@ export class CortexM33 {
     const fpFrame = (excReturn & EXC_RETURN_FTYPE) === 0;
     this.nvic.deactivate(current);
     this.options.traceExceptions?.({ kind: 'return', exception: current, cycle: this.clock.now });
+    this.exceptionTrace?.({ kind: 'return', exception: current, cycle: this.clock.now });
     this.debuggerExceptionTrace?.({ kind: 'return', exception: current, cycle: this.clock.now });
     if (current === Exception.HardFault) this.hardFaultEnteredAt = -1;
     const msp = e.readRegister(Reg.MSP);
