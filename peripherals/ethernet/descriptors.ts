@@ -1,5 +1,6 @@
 // RM0481 §(Ethernet) DMA descriptors: typed views over the four descriptor words (TDES0-3, RDES0-3)
 // in system memory, read and written through the BusMaster, with a pretty-printer for traces.
+import { hex } from '../../emulator/diagnostics/access-log.js';
 import type { BusMaster } from '../core/peripheral.js';
 
 export const DESCRIPTOR_BYTES = 16;
@@ -155,8 +156,6 @@ export function decodeRxNormal(view: DescriptorView): RxNormalDescriptor {
     interruptOnCompletion: (d3 & RDES3_IOC) !== 0,
   };
 }
-
-const hex = (v: number) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 function flags(word: number, names: Array<[number, string]>): string {
   return names.filter(([bit]) => word & (1 << bit)).map(([, n]) => n).join('|') || '-';

@@ -1,8 +1,8 @@
 // RM0481 §47 RTC: a BCD calendar that runs in virtual time at RTCCLK / ((PREDIV_A+1)(PREDIV_S+1)),
 // initialisation mode, shadow-register synchronisation (RSF), write protection, alarms A/B and the
 // wakeup timer. The backup domain keeps the calendar across system resets.
-import { RegisterPeripheral } from '../core/register-peripheral.js';
-import type { AccessSize, IrqLine, PeripheralContext, Signal } from '../core/peripheral.js';
+import { BackupDomainPeripheral } from './backup-domain.js';
+import type { IrqLine, PeripheralContext } from '../core/peripheral.js';
 import type { ScheduledEvent } from '../../emulator/time/virtual-clock.js';
 import { RTC_CR, RTC_ICSR, RTC_REGISTERS, RTC_SR } from './rtc.regs.js';
 
@@ -36,7 +36,7 @@ export function calendarSeconds(tr: number, dr: number): number {
     hours, fromBcd((tr >> 8) & 0x7f), fromBcd(tr & 0x7f)) / 1000;
 }
 
-export class Rtc extends RegisterPeripheral {
+export class Rtc extends BackupDomainPeripheral {
   private readonly irqLine: IrqLine;
   /** Calendar (s since 1970, fractional) at virtual time `anchorSeconds`. */
   private calendarAtAnchor = 0;
@@ -50,13 +50,10 @@ export class Rtc extends RegisterPeripheral {
   private readonly startSeconds: number;
   /** Calendar seconds per virtual second since the anchor. */
   private runningRate = 1;
-  private readonly backupWriteEnable: Signal;
-  private warnedProtected = false;
 
   constructor(ctx: PeripheralContext) {
     super(ctx, 0x400, RTC_REGISTERS);
     this.irqLine = ctx.irq();
-    this.backupWriteEnable = ctx.signal('PWR.DBP');
     ctx.signal('RCC.VSWRST').onChange((held) => { if (held) this.powerOnReset(); });
     // A new RTCCLK: the calendar keeps the time it reached and runs on at the new rate.
     ctx.clocks.onChange(() => {
@@ -91,17 +88,6 @@ export class Rtc extends RegisterPeripheral {
     this.powerOnReset();
   }
 
-  // The RTC sits in the backup domain: writes need PWR_DBPCR.DBP = 1.
-  override write(offset: number, size: AccessSize, value: number): void {
-    if (!this.backupWriteEnable.value) {
-      if (!this.warnedProtected) {
-        this.warnedProtected = true;
-        this.ctx.log.guestError('write ignored: backup domain write-protected (set PWR_DBPCR.DBP first)', { register: this.regs.nameAt(offset) ?? `+0x${offset.toString(16)}`, value, access: 'write' });
-      }
-      return;
-    }
-    super.write(offset, size, value);
-  }
 
   /** Backup-domain reset: the calendar starts at host option rtcStart (default 2026-01-01T00:00:00Z). */
   powerOnReset(): void {
