@@ -57,6 +57,9 @@ export class Machine {
   elf: ElfFile | null = null;
   private clockQuery: ClockQuery = ALWAYS_CLOCKED;
   private resetReasons: string[] = [];
+  /** Why a model asked for the reset the core carries out at its next instruction boundary. */
+  private pendingResetReason: string | null = null;
+  private resets = 0;
 
   constructor(readonly description: MachineDescription, readonly options: MachineOptions = {}) {
     this.engine = options.engine ?? new UnicornEngine();
@@ -116,7 +119,9 @@ export class Machine {
     }
     this.bus.attach(this.engine);
     if (options.traceBlocks) this.engine.enableBlockTrace(options.traceBlocks);
-    core.onSystemReset = () => this.reset('system reset (AIRCR.SYSRESETREQ)');
+    // The core carries out every system reset; a watchdog's reason, given when it asked, names it
+    // (recorded here once, not once by the model and again by the core).
+    core.onSystemReset = () => this.reset(this.pendingResetReason ?? 'system reset (AIRCR.SYSRESETREQ)');
   }
 
   private createModel(desc: PeripheralDescription): Peripheral {
@@ -136,7 +141,7 @@ export class Machine {
         if (!link) { link = new HostEthernetLink(name); this.ethernet.set(name, link); }
         return link;
       },
-      requestSystemReset: (reason) => { this.resetReasons.push(reason); this.core.requestSystemReset(); },
+      requestSystemReset: (reason) => { this.pendingResetReason ??= reason; this.core.requestSystemReset(); },
     };
     const ctx: PeripheralContext = {
       name: desc.name,
@@ -192,7 +197,11 @@ export class Machine {
 
   /** Power-on / system reset: every model to reset values, the core fetches the vector table. */
   reset(reason = 'power-on'): void {
+    this.pendingResetReason = null;
+    this.resets++;
     this.resetReasons.push(reason);
+    // A firmware in a reset loop must not grow the host's memory without bound.
+    if (this.resetReasons.length > 1024) this.resetReasons.splice(0, 512);
     this.bus.reset();
     this.dwt.reset();
     this.core.reset();
@@ -200,6 +209,16 @@ export class Machine {
 
   get lastResetReason(): string | undefined {
     return this.resetReasons[this.resetReasons.length - 1];
+  }
+
+  /** The latest resets (up to the last 512 to 1024), oldest first, power-on included. */
+  get resetHistory(): readonly string[] {
+    return this.resetReasons;
+  }
+
+  /** Resets since the machine was built, power-on included. */
+  get resetCount(): number {
+    return this.resets;
   }
 
   close(): void {
