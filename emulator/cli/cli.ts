@@ -45,8 +45,9 @@ Run options:
   --trace-blocks <N>              keep the last N basic blocks for fault reports
   --gdb [HOST:]PORT               serve GDB (remote serial protocol) on 127.0.0.1 by default
   --gdb-wait                      with --gdb: halt at reset until GDB attaches (like QEMU -S)
-  --trace <list>                  exceptions, mmio:PERIPHERAL (repeatable in the list), tls — e.g.
-                                  --trace exceptions,mmio:USART3; lines go to stderr or --trace-file
+  --trace <list>                  exceptions, mmio:PERIPHERAL (repeatable in the list), tls, mqtt —
+                                  e.g. --trace exceptions,mmio:USART3; lines go to stderr or --trace-file;
+                                  mqtt decodes MQTT (plain, or inside TLS with the firmware's own keys)
   --trace-format text|json        one line per event (default text)
   --trace-file <file>             write traces there instead of stderr
   --tls-trace                     print each TLS connection's handshake and, on failure, why

@@ -18,6 +18,7 @@ import { netClockFrom, openFramePort } from '../net/index.js';
 import { isGpioPort, type GpioPort } from '../../peripherals/io/gpio.js';
 import { KeyLogWriter, TlsInspector, symbolsFromElf, watchFirmwareKeySchedule, type FirmwareKeyLog } from '../tls/index.js';
 import type { QueueSerialLink } from '../ports/serial-link.js';
+import { MqttMonitor } from '../mqtt/monitor.js';
 import { TraceDigest } from './trace-digest.js';
 
 export const MACHINES: Record<string, MachineDescription> = { stm32h563, stm32h573 };
@@ -166,6 +167,9 @@ export class Simulation extends EventEmitter {
   consoleText = '';
   /** Decodes the board's TLS connections (present when a network is attached). */
   tls: TlsInspector | null = null;
+  /** MQTT packets on the cable, from the inspector's streams (present when a network is attached).
+   *  Inside TLS it needs secrets: `keylog`/`firmwareKeys`, `watchFirmwareKeys()`, or lines in `keys`. */
+  mqtt: MqttMonitor | null = null;
   readonly keys: KeyLogWriter;
   /** Firmware-side key log: null when not asked for; `keylogError` says why it could not start. */
   firmwareKeyLog: FirmwareKeyLog | null = null;
@@ -242,10 +246,19 @@ export class Simulation extends EventEmitter {
     this.uart('USART3').onLine((line) => inspector.noteConsoleLine(line, this.machine.clock.seconds));
     inspector.on('handshake-failed', (event) => this.emit('tls-failure', event));
     inspector.on('alert', (event) => this.emit('tls-alert', event));
+    this.mqtt = new MqttMonitor(inspector)
+      .onPacket((event) => this.emit('mqtt-packet', event))
+      .onError((event) => this.emit('mqtt-error', event));
     if (this.options.keylog || this.options.firmwareKeys) this.watchFirmwareKeys();
   }
 
-  private watchFirmwareKeys(): void {
+  /**
+   * Starts watching the firmware's TLS 1.3 key schedule (ELF symbols), so the inspector and the
+   * MQTT monitor read its encrypted records; true when it runs. Idempotent; `keylogError` says why not.
+   */
+  watchFirmwareKeys(): boolean {
+    if (this.firmwareKeyLog) return true;
+    if (this.keylogError !== undefined) return false;
     const engine = this.machine.engine;
     try {
       this.firmwareKeyLog = watchFirmwareKeySchedule({
@@ -259,7 +272,9 @@ export class Simulation extends EventEmitter {
     } catch (error) {
       this.keylogError = (error as Error).message;
       this.options.log?.(this.keylogError);
+      return false;
     }
+    return true;
   }
 
   private attachTraceDigest(): void {

@@ -1,7 +1,8 @@
 // Traces selectable from the CLI and the harness (issue 7): exceptions, CPU accesses to chosen
-// peripherals with register names, and TLS records — as text lines or JSON lines.
+// peripherals with register names, TLS records and MQTT packets — as text lines or JSON lines.
 import type { Simulation } from './simulation.js';
 import { hex } from '../diagnostics/access-log.js';
+import { describeMqttPacket } from '../mqtt/packets.js';
 
 export type TraceFormat = 'text' | 'json';
 
@@ -9,12 +10,12 @@ export interface TraceEvent {
   /** Virtual seconds since reset. */
   t: number;
   cycle: number;
-  kind: 'exception' | 'mmio' | 'tls';
+  kind: 'exception' | 'mmio' | 'tls' | 'mqtt';
   [field: string]: unknown;
 }
 
 /**
- * Parses a trace spec such as "exceptions,mmio:USART3,mmio:RCC,tls" and attaches the tracers.
+ * Parses a trace spec such as "exceptions,mmio:USART3,mmio:RCC,tls,mqtt" and attaches the tracers.
  * Each event goes to `sink` as one line in the chosen format.
  */
 export function attachTraces(sim: Simulation, spec: string, format: TraceFormat, sink: (line: string) => void): void {
@@ -39,8 +40,10 @@ export function attachTraces(sim: Simulation, spec: string, format: TraceFormat,
       sim.tls.on('record', (r) => emit(
         { kind: 'tls', from: r.from, contentType: r.contentTypeName, length: r.length, encrypted: r.encrypted },
         `tls record from ${r.from}: ${r.contentTypeName}, ${r.length} bytes${r.encrypted ? ', encrypted' : ''}`));
+    } else if (part === 'mqtt') {
+      attachMqttTrace(sim, emit);
     } else {
-      throw new Error(`--trace: unknown trace "${part}" (exceptions, mmio:PERIPHERAL, tls)`);
+      throw new Error(`--trace: unknown trace "${part}" (exceptions, mmio:PERIPHERAL, tls, mqtt)`);
     }
   }
   if (mmio.size > 0) {
@@ -52,4 +55,21 @@ export function attachTraces(sim: Simulation, spec: string, format: TraceFormat,
         `mmio ${access} ${peripheral.name}.${register} (${hex(address)}) ${hex(value, size * 2)}`);
     });
   }
+}
+
+/** MQTT packets both ways; inside TLS they are read with the firmware's own key schedule. */
+function attachMqttTrace(sim: Simulation, emit: (event: Omit<TraceEvent, 't' | 'cycle'>, text: string) => void): void {
+  if (!sim.mqtt) throw new Error('--trace mqtt needs a network (--net)');
+  if (!sim.watchFirmwareKeys()) {
+    emit({ kind: 'mqtt', type: 'warning', message: `MQTT inside TLS stays unreadable without secrets: ${sim.keylogError}` },
+      `mqtt warning: MQTT inside TLS stays unreadable without secrets: ${sim.keylogError}`);
+  }
+  sim.mqtt.onPacket(({ connection, direction, decrypted, packet }) => {
+    const { name, flags: _flags, type: _type, ...fields } = packet;
+    emit({ kind: 'mqtt', direction, type: name, connection: connection.id, tls: decrypted, ...fields },
+      `mqtt ${direction} ${describeMqttPacket(packet)}`);
+  });
+  sim.mqtt.onError(({ connection, direction, message }) => {
+    emit({ kind: 'mqtt', direction, type: 'error', connection: connection.id, message }, `mqtt ${direction} decode error: ${message}`);
+  });
 }

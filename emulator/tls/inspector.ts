@@ -91,6 +91,9 @@ export interface TlsEvents {
   'handshake-complete': { connection: TlsConnection; time: number; basis: string };
   'connection-closed': { connection: TlsConnection; time: number; by: Side; how: 'fin' | 'rst' };
   'handshake-failed': { connection: TlsConnection; time: number; diagnosis: Diagnosis };
+  /** What the application sent: TLS application data read with key-log secrets (`decrypted`), or
+   *  the bytes of a TCP stream that turned out not to be TLS (e.g. MQTT on port 1883). */
+  'application-data': { connection: TlsConnection; time: number; from: Side; bytes: Uint8Array; decrypted: boolean };
 }
 
 type Listener<K extends keyof TlsEvents> = (event: TlsEvents[K]) => void;
@@ -308,15 +311,30 @@ export class TlsInspector {
 
   private streamData(tracked: Tracked, flow: Direction, bytes: Uint8Array): void {
     const connection = tracked.connection;
-    if (flow.desynchronised || connection.isTls === false) return;
+    if (flow.desynchronised) return;
+    if (connection.isTls === false) { this.plainData(tracked, flow, bytes); return; }
     let offset = 0;
     while (offset < bytes.length) {
       const take = Math.min(bytes.length - offset, flow.buffer.length - flow.filled);
       flow.buffer.set(bytes.subarray(offset, offset + take), flow.filled);
       flow.filled += take;
       offset += take;
-      if (!this.drainRecords(tracked, flow)) return;
+      if (!this.drainRecords(tracked, flow)) {
+        // drainRecords may have just found that the stream is not TLS.
+        if ((connection.isTls as boolean | null) === false) this.plainData(tracked, flow, bytes.subarray(offset));
+        return;
+      }
     }
+  }
+
+  /** A stream that is not TLS: its bytes (and any held while that was undecided) go out as they are. */
+  private plainData(tracked: Tracked, flow: Direction, bytes: Uint8Array): void {
+    if (flow.filled > 0) {
+      const held = flow.buffer.slice(0, flow.filled);
+      flow.filled = 0;
+      this.emit('application-data', { connection: tracked.connection, time: tracked.now, from: flow.side, bytes: held, decrypted: false });
+    }
+    if (bytes.length > 0) this.emit('application-data', { connection: tracked.connection, time: tracked.now, from: flow.side, bytes, decrypted: false });
   }
 
   /** Consumes complete records from the buffer; false when the stream is not (or no longer) TLS. */
@@ -446,8 +464,9 @@ export class TlsInspector {
       this.addAlert(tracked, { time, from: flow.side, level, levelName: levelName(level), code, name: alertName(code), source: 'decrypted' });
     } else if (opened.type === 22) {
       this.handshakeBytes(tracked, flow, opened.content, true, time);
-    } else if (opened.type === 23 && flow.phase === 'application' && flow.side !== connection.client) {
-      this.serverAccepted(tracked);
+    } else if (opened.type === 23) {
+      if (flow.phase === 'application' && flow.side !== connection.client) this.serverAccepted(tracked);
+      this.emit('application-data', { connection, time, from: flow.side, bytes: opened.content, decrypted: true });
     }
   }
 
