@@ -173,16 +173,24 @@ static int interrupt_mode;
 static volatile uint32_t pending_status;
 static eth_counters_t counters;
 static uint32_t (*clock_ms)(void);
+static void (*idle_wait)(void);
+
+void eth_set_idle(void (*idle)(void)) { idle_wait = idle; }
 
 const eth_counters_t *eth_counters(void) { return &counters; }
 
 static void memory_barrier(void) { __asm__ volatile("dmb" ::: "memory"); }
 
-/* Waits by watching the millisecond clock (a RAM variable), not by hammering MDIO. */
+/* Waits by watching the millisecond clock (a RAM variable), not by hammering MDIO; sleeps between
+ * ticks when the application gave an idle function (the second of autonegotiation is then idle
+ * time the simulator skips, instead of a quarter of a billion instructions of spinning). */
 static void delay_ms(uint32_t ms)
 {
     uint32_t start = clock_ms();
     while (clock_ms() - start < ms) {
+        if (idle_wait) {
+            idle_wait();
+        }
     }
 }
 

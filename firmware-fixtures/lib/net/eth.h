@@ -19,6 +19,11 @@ typedef struct {
 int eth_init(const uint8_t mac[6], uint32_t hclk_hz, int use_interrupt, uint32_t link_timeout_ms,
              uint32_t (*now_ms)(void), eth_link_t *link);
 
+/* Called while the driver waits a number of milliseconds (PHY reset, autonegotiation polls), e.g.
+ * a function executing WFI; NULL (the default) spins on the clock. Only safe when an interrupt
+ * (the millisecond tick) wakes the core. net_set_idle() passes its function on. */
+void eth_set_idle(void (*idle)(void));
+
 /* Re-reads the PHY (BSR, PHYSCSR); reprograms MACCR speed/duplex when they changed. */
 void eth_check_link(eth_link_t *link);
 

@@ -66,7 +66,11 @@ void net_log_line(const char *format, ...)
 }
 
 void net_set_log(void (*log)(const char *format, ...)) { log_function = log; }
-void net_set_idle(void (*idle)(void)) { idle_function = idle; }
+void net_set_idle(void (*idle)(void))
+{
+    idle_function = idle;
+    eth_set_idle(idle);
+}
 
 char *net_ip_to_string(uint32_t ip, char *buffer)
 {

@@ -34,6 +34,8 @@ uint32_t net_default_clock_ms(void)
     return (uint32_t)((uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u);
 }
 
+void eth_set_idle(void (*idle)(void)) { (void)idle; }
+
 int eth_init(const uint8_t mac[6], uint32_t hclk_hz, int use_interrupt, uint32_t link_timeout_ms,
              uint32_t (*now_ms)(void), eth_link_t *link)
 {
