@@ -181,7 +181,7 @@ function conversation(inspector: TlsInspector, boardPort: number, peerPort: numb
   frame(false, TCP_SYN | TCP_ACK);
   peerSequence++;
   for (const [side, payload] of script) {
-    frame(side === 'board', TCP_ACK | TCP_PSH, payload);
+    frame(side === 'board', TCP_ACK | TCP_PSH, Uint8Array.from(payload));
     if (side === 'board') boardSequence += payload.length; else peerSequence += payload.length;
   }
 }
