@@ -50,9 +50,18 @@ export class AccessLog {
   private sink: (line: string, record: AccessRecord) => void = (line) => process.stderr.write(`h5sim: ${line}\n`);
   /** Keep at most this many records in memory (the fuzzers write millions). */
   maxRecords = 10_000;
+  private readonly registerAddresses = new Map<string, (register: string) => number | undefined>();
 
   setLocationProvider(provider: () => CpuLocation | undefined): void {
     this.locate = provider;
+  }
+
+  /**
+   * How a peripheral's register names map to bus addresses: a record that names a register but no
+   * address gets the address added, so behaviour code need not compute it.
+   */
+  setRegisterAddresses(peripheral: string, resolve: (register: string) => number | undefined): void {
+    this.registerAddresses.set(peripheral, resolve);
   }
 
   setSink(sink: (line: string, record: AccessRecord) => void): void {
@@ -62,6 +71,9 @@ export class AccessLog {
   report(record: Omit<AccessRecord, 'pc' | 'symbol'>): void {
     const location = this.locate();
     const full: AccessRecord = { ...record, pc: location?.pc, symbol: location?.symbol };
+    if (full.address === undefined && full.register !== undefined) {
+      full.address = this.registerAddresses.get(full.peripheral)?.(full.register);
+    }
     if (this.strict && full.kind !== 'info') throw new StrictAccessError(full);
     // Each distinct access is logged once (peripheral, register, field, direction, kind).
     const key = `${full.kind}|${full.peripheral}|${full.register}|${full.field}|${full.access}|${full.register ? '' : full.address}`;

@@ -2,7 +2,7 @@
 // engine), the Cortex-M33 system blocks, every peripheral model (or a named stub), IRQ wiring.
 import { UnicornEngine } from '../core/unicorn.js';
 import type { Engine } from '../core/engine.js';
-import { Bus, type MemoryRegion } from '../bus/bus.js';
+import { Bus, type MemoryProgrammer, type MemoryRegion } from '../bus/bus.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { AccessLog, hex } from '../diagnostics/access-log.js';
 import { Nvic } from '../cpu/nvic.js';
@@ -33,6 +33,10 @@ export interface MachineOptions {
 }
 
 export class SetupError extends Error {}
+
+function isMemoryProgrammer(model: unknown): model is MemoryProgrammer {
+  return typeof (model as Partial<MemoryProgrammer>).programWrite === 'function';
+}
 
 function isClockQuery(model: unknown): model is ClockQuery {
   return typeof model === 'object' && model !== null
@@ -112,10 +116,14 @@ export class Machine {
     for (const desc of ordered) {
       const model = this.createModel(desc);
       this.models.set(desc.name, model);
+      const flash = this.memories.get('FLASH');
+      if (desc.model === 'flash' && flash && isMemoryProgrammer(model)) flash.programmer = model;
       if (desc.model === 'rcc' && isClockQuery(model)) this.clockQuery = model;
       const secureAlias = desc.secureAlias === null ? undefined
         : desc.secureAlias ?? (desc.base >= 0x4000_0000 && desc.base < 0x5000_0000 ? desc.base + 0x1000_0000 : undefined);
       this.bus.addPeripheral({ peripheral: model, base: desc.base, aliases: secureAlias !== undefined ? [secureAlias] : [] });
+      model.mappedAt?.(desc.base);
+      if (model.registerAddress) this.log.setRegisterAddresses(desc.name, (register) => model.registerAddress!(register));
     }
     this.bus.attach(this.engine);
     if (options.traceBlocks) this.engine.enableBlockTrace(options.traceBlocks);
@@ -134,7 +142,8 @@ export class Machine {
     const host: HostServices = {
       entropy: this.options.entropy ?? 'seeded',
       seed: this.options.seed ?? 1,
-      options: this.options.modelOptions ?? {},
+      // The FLASH interface erases and programs the flash bytes themselves.
+      options: desc.model === 'flash' ? { ...this.options.modelOptions, flashMemory: this.memories.get('FLASH')?.data } : this.options.modelOptions ?? {},
       serial: (name) => this.serial.link(name),
       ethernet: (name) => {
         let link = this.ethernet.get(name);

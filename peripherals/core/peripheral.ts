@@ -18,6 +18,13 @@ export interface Peripheral {
   peek(offset: number, size: AccessSize): number;
   /** Back to reset values (power-on or system reset). */
   reset(): void;
+  /**
+   * Told where the block sits on the bus (its first, non-secure base) once it is mapped, so log
+   * lines name bus addresses whether or not the model's factory was given the base.
+   */
+  mappedAt?(base: number): void;
+  /** Bus address of a register as log lines name it ('ICSR', '+0x3fc'), so the log can add it. */
+  registerAddress?(register: string): number | undefined;
 }
 
 /** One interrupt output of a model, wired to an NVIC input by the machine table. */

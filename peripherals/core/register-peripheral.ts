@@ -29,6 +29,14 @@ export abstract class RegisterPeripheral implements Peripheral {
     this.onReset();
   }
 
+  mappedAt(base: number): void {
+    this.regs.baseAddress = base;
+  }
+
+  registerAddress(register: string): number | undefined {
+    return this.regs.addressOf(register);
+  }
+
   /** Model state beyond the registers goes back to reset here. */
   protected onReset(): void {}
 }

@@ -159,6 +159,14 @@ export class EthernetMac implements Peripheral {
   }
   peek(offset: number, size: AccessSize): number { return this.regs.peek(offset, size); }
 
+  mappedAt(base: number): void {
+    this.regs.baseAddress = base;
+  }
+
+  registerAddress(register: string): number | undefined {
+    return this.regs.addressOf(register);
+  }
+
   reset(): void {
     this.softwareReset?.cancel();
     this.softwareReset = undefined;

@@ -89,8 +89,8 @@ export class RegisterBlock {
     readonly peripheral: string,
     specs: RegisterSpec[],
     private readonly log: ModelLog,
-    /** Address of offset 0, for messages. */
-    private readonly baseAddress = 0,
+    /** Address of offset 0, for messages (the bus mapping sets it through `mappedAt`). */
+    public baseAddress = 0,
   ) {
     this.specs = expandRegisters(specs);
     const maxOffset = this.specs.reduce((m, s) => Math.max(m, s.offset), 0);
@@ -186,6 +186,17 @@ export class RegisterBlock {
 
   reset(): void {
     for (const spec of this.specs) this.stored[spec.offset >> 2] = (spec.reset ?? 0) >>> 0;
+  }
+
+  /**
+   * Bus address of a register named in a log line: a table name ('ICSR', 'CR.ADD1H') or an offset
+   * the table does not decode ('+0x3fc'); undefined for anything else.
+   */
+  addressOf(register: string): number | undefined {
+    const offset = /^\+0x([0-9a-f]+)$/i.exec(register);
+    if (offset) return (this.baseAddress + parseInt(offset[1]!, 16)) >>> 0;
+    const name = register.split('.')[0]!;
+    return this.has(name) ? (this.baseAddress + this.offsetOf(name)) >>> 0 : undefined;
   }
 
   /** True when a register decodes this offset. */

@@ -25,7 +25,7 @@ export class NamedStub implements Peripheral {
   private readonly view: DataView;
   private readonly names = new Map<number, string>();
   private readonly storage: boolean;
-  private readonly base: number;
+  private base: number;
 
   constructor(private readonly ctx: PeripheralContext, options: StubOptions = {}) {
     this.name = ctx.name;
@@ -71,5 +71,9 @@ export class NamedStub implements Peripheral {
 
   reset(): void {
     this.data.fill(0);
+  }
+
+  mappedAt(base: number): void {
+    this.base = base;
   }
 }
