@@ -9,11 +9,19 @@ export interface MemoryRegion {
   name: string;
   base: number;
   data: Uint8Array;
-  /** Writable by the CPU (flash is not: writes fault unless the flash interface programs). */
+  /** Writable by the CPU (flash is not: its writes go to `programmer`, or fault when there is none). */
   writable: boolean;
   executable: boolean;
   /** Other addresses where the same bytes appear (secure aliases). */
   aliases?: number[];
+  /** Takes CPU writes to a read-only region (the FLASH interface's write buffer); the bytes stay unchanged unless it programs them. */
+  programmer?: MemoryProgrammer;
+}
+
+/** The receiving end of CPU writes to flash: the FLASH interface collects them and programs (RM0481 §7.3). */
+export interface MemoryProgrammer {
+  /** `offset` from the region's start; `secure` when the write went through the secure alias. */
+  programWrite(offset: number, size: number, value: number, secure: boolean): void;
 }
 
 export interface PeripheralMapping {

@@ -40,6 +40,7 @@ interface UnicornLibrary {
   uc_reg_write: (uc: unknown, id: number, value: Uint8Array) => number;
   uc_mem_map_ptr: (uc: unknown, address: bigint, size: number, perms: number, ptr: Uint8Array) => number;
   uc_mmio_map: (uc: unknown, address: bigint, size: number, read: unknown, readData: null, write: unknown, writeData: null) => number;
+  uc_mem_protect: (uc: unknown, address: bigint, size: number, perms: number) => number;
   uc_mem_read: (uc: unknown, address: bigint, out: Uint8Array, size: number) => number;
   uc_mem_write: (uc: unknown, address: bigint, data: Uint8Array, size: number) => number;
   uc_emu_start: (uc: unknown, begin: bigint, until: bigint, timeout: bigint, count: number) => number;
@@ -105,6 +106,7 @@ function loadLibrary() {
     uc_reg_write: lib.func('int uc_reg_write(void *uc, int regid, void *value)'),
     uc_mem_map_ptr: lib.func('int uc_mem_map_ptr(void *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)'),
     uc_mmio_map: lib.func('int uc_mmio_map(void *uc, uint64_t address, size_t size, h5_mmio_read *read_cb, void *user_read, h5_mmio_write *write_cb, void *user_write)'),
+    uc_mem_protect: lib.func('int uc_mem_protect(void *uc, uint64_t address, size_t size, uint32_t perms)'),
     uc_mem_read: lib.func('int uc_mem_read(void *uc, uint64_t address, _Out_ uint8_t *bytes, size_t size)'),
     uc_mem_write: lib.func('int uc_mem_write(void *uc, uint64_t address, const uint8_t *bytes, size_t size)'),
     uc_emu_start: lib.func('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
@@ -184,6 +186,11 @@ export class UnicornEngine implements Engine {
     this.keepAlive.push(memory);
     this.check(this.lib.uc.uc_mem_map_ptr(this.handle, BigInt(address), memory.byteLength, perms, memory),
       `map memory at 0x${address.toString(16)}`);
+  }
+
+  protectMemory(address: number, size: number, permissions: { write: boolean; execute: boolean }): void {
+    const perms = UC_PROT_READ | (permissions.write ? UC_PROT_WRITE : 0) | (permissions.execute ? UC_PROT_EXEC : 0);
+    this.check(this.lib.uc.uc_mem_protect(this.handle, BigInt(address), size, perms), `protect memory at 0x${address.toString(16)}`);
   }
 
   mapMmio(address: number, size: number, handler: MmioHandler): void {

@@ -10,6 +10,8 @@ import { Exception, type MaskState, type Nvic } from './nvic.js';
 import type { SystemControlSpace } from './system-control.js';
 import { CFSR, HFSR } from './system-control.regs.js';
 import { Semihosting } from './semihosting.js';
+import { executeStoreIntoProgrammer } from './programmed-write.js';
+import { readStackLimits } from './stack-limits.js';
 import { formatFaultReport, type FaultReport } from '../diagnostics/fault-report.js';
 import { hex } from '../diagnostics/access-log.js';
 
@@ -78,6 +80,8 @@ export class CortexM33 {
   private pendingBusError: (BusError & { pc: number }) | null = null;
   private pendingModelError: unknown = null;
   private pendingStop: CoreStop | null = null;
+  /** A stack-limit fault whose limit the report still has to name. */
+  private stackLimitFault: { process: boolean; sp: number } | null = null;
   private systemResetRequested = false;
   private hardFaultEnteredAt = -1;
   lastFault: FaultReport | null = null;
@@ -506,9 +510,14 @@ export class CortexM33 {
       case EngineException.NOCP:
         this.raiseUsageFault(CFSR.NOCP, e.readRegister(Reg.PC));
         return;
-      case EngineException.STKOF:
+      case EngineException.STKOF: {
+        // Which limit was hit, and SP then; the limit's value is read after the slice (stack-limits.ts).
+        const [control, ipsr, sp] = e.readRegisters([Reg.CONTROL, Reg.IPSR, Reg.SP]);
+        this.stackLimitFault = { process: (ipsr! & 0x1ff) === 0 && (control! & CONTROL_SPSEL) !== 0, sp: sp! >>> 0 };
         this.raiseUsageFault(CFSR.STKOF, e.readRegister(Reg.PC));
+        e.stop();
         return;
+      }
       case EngineException.UNALIGNED:
         this.raiseUsageFault(CFSR.UNALIGNED, e.readRegister(Reg.PC));
         return;
@@ -567,6 +576,15 @@ export class CortexM33 {
     const pc = this.engine.readRegister(Reg.PC);
     if (stop.access === 'fetch') {
       this.instructionFetchFault(stop.address, stop.unmapped);
+      return;
+    }
+    const programmed = stop.access === 'write' && !stop.unmapped ? executeStoreIntoProgrammer(this.engine, this.bus, stop.address) : null;
+    if (programmed) {
+      // The FLASH interface took the store (and flags errors itself); code there may have changed.
+      this.clock.advance(programmed.executed);
+      for (const base of [programmed.region.base, ...(programmed.region.aliases ?? [])]) {
+        for (const offset of programmed.offsets) this.engine.invalidateCode(base + offset - (offset % 16), base + offset - (offset % 16) + 16);
+      }
       return;
     }
     this.raiseConfigurableFault(Exception.BusFault, CFSR.PRECISERR | CFSR.BFARVALID, pc, { bfar: stop.address });
@@ -735,6 +753,7 @@ export class CortexM33 {
         default:
           break;
       }
+      if (this.stackLimitFault) this.nameStackLimit();
       if (this.hardFaultEnteredAt >= 0 && this.clock.now > this.hardFaultEnteredAt && this.currentException === Exception.HardFault && !this.pendingStop) {
         const pc = this.engine.readRegister(Reg.PC);
         const instruction = this.bus.debugRead(pc, 2);
@@ -745,6 +764,16 @@ export class CortexM33 {
       }
       if (options.singleStep && executed > 0) return finish({ kind: 'budget' });
     }
+  }
+
+  private nameStackLimit(): void {
+    const fault = this.stackLimitFault!;
+    this.stackLimitFault = null;
+    const limits = readStackLimits(this.engine, this.bus);
+    if (!limits || !this.lastFault) return;
+    const name = fault.process ? 'PSP' : 'MSP';
+    const limit = fault.process ? limits.psplim : limits.msplim;
+    this.lastFault.summary += `; ${name}LIM ${hex(limit)}, ${name} ${hex(fault.sp)}${this.symbol(limit) ? ` (limit at <${this.symbol(limit)}>)` : ''}`;
   }
 
   formatLastFault(): string | undefined {

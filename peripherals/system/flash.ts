@@ -1,12 +1,22 @@
 // RM0481 §7 FLASH interface: wait states (ACR), the key sequences that unlock NSCR/SECCR and OPTCR,
-// status and clear registers, option-byte programming (OPTSTART copies _PRG to _CUR) and sector,
-// bank and mass erase. Erase reaches the flash bytes through ctx.host.options.flashMemory (the
-// Uint8Array the machine maps at 0x0800_0000) when the machine provides it. Quad-word programming
-// is not modelled: the CPU cannot write the flash region, so programming writes never reach us.
+// status and clear registers, option-byte programming (OPTSTART copies _PRG to _CUR), sector,
+// bank and mass erase, and quad-word programming. Erase and programming reach the flash bytes
+// through ctx.host.options.flashMemory (the Uint8Array the machine maps at 0x0800_0000).
+//
+// Programming (RM0481 §7.3.7): with PG set, CPU writes to flash fill a 128-bit write buffer; once
+// its 16 bytes are written (or FW forces it, padding with ones) the quad-word is programmed: BSY
+// while it runs, then EOP. Programming only clears bits (the result is the AND of old and new).
+// Errors, each with the buffer discarded and flash unchanged: a write while PG is clear (or the
+// register locked) sets PGSERR; a second write to a byte already in the buffer sets STRBERR; a
+// write to another quad-word before the buffer is complete sets INCERR; a write into a sector the
+// WRP option bytes protect sets WRPERR. Decision (RM0481 names the flags, not a bus error): such a
+// write completes on the bus and only raises the flag; firmware sees it in NSSR, and h5sim logs a
+// guest error with the address and PC.
 import type { ScheduledEvent } from '../../emulator/time/virtual-clock.js';
 import type { IrqLine, PeripheralContext } from '../core/peripheral.js';
 import { RegisterPeripheral } from '../core/register-peripheral.js';
 import { FLASH_REGISTERS, OPTION_REGISTER_NAMES } from './flash.regs.js';
+import { hex } from '../../emulator/diagnostics/access-log.js';
 
 export const FLASH_KEY1 = 0x4567_0123;
 export const FLASH_KEY2 = 0xcdef_89ab;
@@ -17,15 +27,39 @@ const SECTOR_SIZE = 8 * 1024;
 const BANK_SIZE = 1024 * 1024;
 /** Virtual time of a sector erase; RM0481's datasheet figure is milliseconds, polling firmware only needs BSY first. */
 const ERASE_TIME = 50e-6;
+/** Virtual time of one quad-word programming (the datasheet gives tens of microseconds). */
+const PROGRAM_TIME = 20e-6;
+const QUAD_WORD = 16;
+const FLASH_BASE = 0x0800_0000;
+const SECURE_FLASH_BASE = 0x0c00_0000;
 
 const LOCK = 1 << 0;
+const PG = 1 << 1;
+const FW = 1 << 4;
 const SER = 1 << 2;
 const BER = 1 << 3;
 const START = 1 << 5;
 const MER = 1 << 15;
 const EOPIE = 1 << 16;
 const BSY = 1 << 0;
+const WBNE = 1 << 1;
+const DBNE = 1 << 3;
 const EOP = 1 << 16;
+const WRPERR = 1 << 17;
+const PGSERR = 1 << 18;
+const STRBERR = 1 << 19;
+const INCERR = 1 << 20;
+/** Error flags whose interrupt enables sit at the same bit positions in NSCR/SECCR. */
+const ERROR_FLAGS = WRPERR | PGSERR | STRBERR | INCERR;
+
+/** The 128-bit write buffer of one control interface. */
+class WriteBuffer {
+  line = -1;
+  readonly data = new Uint8Array(QUAD_WORD);
+  written = 0; // one bit per byte
+  get empty(): boolean { return this.line < 0; }
+  clear(): void { this.line = -1; this.written = 0; this.data.fill(0xff); }
+}
 
 /** One of the two control interfaces (non-secure NS*, secure SEC*), each with its own key sequence. */
 class KeySequence {
@@ -51,6 +85,7 @@ export class Flash extends RegisterPeripheral {
   private readonly operations: ScheduledEvent[] = [];
   private readonly irq: IrqLine;
   private readonly memory: Uint8Array | undefined;
+  private readonly buffers = { NS: new WriteBuffer(), SEC: new WriteBuffer() };
 
   constructor(ctx: PeripheralContext, options: Record<string, unknown> = {}) {
     super(ctx, 0x400, FLASH_REGISTERS, typeof options.base === 'number' ? options.base : 0);
@@ -98,7 +133,76 @@ export class Flash extends RegisterPeripheral {
       this.regs.setBits(`${side}CR`, START, false);
       this.startErase(side, value);
     }
+    if (value & FW) {
+      // Force write: program a partly filled buffer, the missing bytes left erased.
+      this.regs.setBits(`${side}CR`, FW, false);
+      if (!this.buffers[side].empty) this.program(side);
+    }
     this.updateIrq();
+  }
+
+  /**
+   * A CPU write to flash (the machine routes writes to the read-only flash region here). `offset`
+   * is from the start of flash; `secure` when it came through the 0x0C00_0000 alias.
+   */
+  programWrite(offset: number, size: number, value: number, secure: boolean): void {
+    const side = secure ? 'SEC' : 'NS';
+    const address = (secure ? SECURE_FLASH_BASE : FLASH_BASE) + offset;
+    const control = this.regs.get(`${side}CR`);
+    const buffer = this.buffers[side];
+    const refuse = (flag: number, why: string) => {
+      buffer.clear();
+      this.regs.setBits(`${side}SR`, WBNE, false);
+      this.regs.setBits(`${side}SR`, flag);
+      this.ctx.log.guestError(`${size}-byte write to flash memory ignored: ${why}`, { address, access: 'write', value, size });
+      this.updateIrq();
+    };
+    if (control & LOCK) return refuse(PGSERR, `${side}CR is locked (write the two keys to ${side}KEYR, then set PG); PGSERR set`);
+    if (!(control & PG)) return refuse(PGSERR, `${side}CR.PG is clear; PGSERR set`);
+    if (this.writeProtected(offset)) return refuse(WRPERR, 'the sector is write-protected by the WRP option bytes; WRPERR set');
+    const line = offset - (offset % QUAD_WORD);
+    if (!buffer.empty && line !== buffer.line) {
+      return refuse(INCERR, `the write buffer still waits for the rest of the quad-word at ${hex((secure ? SECURE_FLASH_BASE : FLASH_BASE) + buffer.line)}; INCERR set`);
+    }
+    if (buffer.empty) { buffer.clear(); buffer.line = line; }
+    const first = offset - line;
+    for (let i = 0; i < size; i++) {
+      if (buffer.written & (1 << (first + i))) return refuse(STRBERR, 'that byte of the write buffer was already written; STRBERR set');
+    }
+    for (let i = 0; i < size; i++) {
+      buffer.data[first + i] = (value >>> (8 * i)) & 0xff;
+      buffer.written |= 1 << (first + i);
+    }
+    this.regs.setBits(`${side}SR`, WBNE);
+    if (buffer.written === 0xffff) this.program(side);
+  }
+
+  /** WRP1R/WRP2R: one bit per group of four 8 KiB sectors, 0 = protected (RM0481 §7.5.2). */
+  private writeProtected(offset: number): boolean {
+    const bank = offset >= BANK_SIZE ? 2 : 1;
+    const group = Math.floor((offset % BANK_SIZE) / SECTOR_SIZE / 4);
+    return (this.regs.get(`WRP${bank}R_CUR`) & (1 << group)) === 0;
+  }
+
+  /** Programs the buffered quad-word: flash bits can only go from 1 to 0. */
+  private program(side: 'NS' | 'SEC'): void {
+    const buffer = this.buffers[side];
+    const status = `${side}SR`;
+    const line = buffer.line;
+    const data = Uint8Array.from(buffer.data);
+    buffer.clear();
+    this.regs.setBits(status, WBNE, false);
+    this.regs.setBits(status, BSY | DBNE);
+    if (this.memory) {
+      for (let i = 0; i < QUAD_WORD && line + i < this.memory.length; i++) this.memory[line + i]! &= data[i]!;
+    } else {
+      this.ctx.log.unimplemented('programming requested but the machine gave FLASH no access to the flash bytes', { register: `${side}CR` });
+    }
+    this.operations.push(this.ctx.clock.afterSeconds(PROGRAM_TIME, () => {
+      this.regs.setBits(status, BSY | DBNE, false);
+      this.regs.setBits(status, EOP);
+      this.updateIrq();
+    }, 'FLASH program'));
   }
 
   private startErase(side: 'NS' | 'SEC', control: number): void {
@@ -138,7 +242,11 @@ export class Flash extends RegisterPeripheral {
   }
 
   private updateIrq(): void {
-    const pending = (side: 'NS' | 'SEC') => (this.regs.get(`${side}SR`) & EOP) !== 0 && (this.regs.get(`${side}CR`) & EOPIE) !== 0;
+    const pending = (side: 'NS' | 'SEC') => {
+      const status = this.regs.get(`${side}SR`);
+      const control = this.regs.get(`${side}CR`);
+      return ((status & EOP) !== 0 && (control & EOPIE) !== 0) || (status & control & ERROR_FLAGS) !== 0;
+    };
     this.irq.set(pending('NS') || pending('SEC'));
   }
 
@@ -147,6 +255,8 @@ export class Flash extends RegisterPeripheral {
     this.keys.NS.reset();
     this.keys.SEC.reset();
     this.optionKeys.reset();
+    this.buffers.NS.clear();
+    this.buffers.SEC.clear();
     this.irq.set(false);
   }
 }

@@ -1,0 +1,40 @@
+// CPU stores into flash. The engine maps flash read-only (a stray store must not change it), so a
+// store faults before it happens. When the region has a programmer (the FLASH interface), the
+// store instruction is executed once more with the region writable and a write hook recording
+// every byte it stores; the old bytes are put back and the recorded writes go to the programmer,
+// which decides what reaches flash (RM0481 §7.3.7: the write buffer, PG, the error flags). This
+// costs nothing until firmware writes to flash, and handles every store form (STR, STRD, STM,
+// writeback) because the engine itself executes the instruction.
+import type { Engine } from '../core/engine.js';
+import type { Bus, MemoryRegion } from '../bus/bus.js';
+
+export interface ProgrammedWrite { executed: number; region: MemoryRegion; offsets: number[] }
+
+/** Executes the store at PC that faulted on `address`; null when no programmer takes writes there. */
+export function executeStoreIntoProgrammer(engine: Engine, bus: Bus, address: number): ProgrammedWrite | null {
+  const found = bus.findRegion(address, 1);
+  const region = found?.region;
+  const programmer = region?.programmer;
+  if (!region || !programmer) return null;
+  const length = region.data.byteLength;
+  const bases = [region.base, ...(region.aliases ?? [])];
+  const writes: Array<{ offset: number; size: number; value: number; secure: boolean }> = [];
+  const saved: Array<{ offset: number; bytes: Uint8Array }> = [];
+  const hooks = bases.map((base) => engine.addMemoryHook(base, base + length - 1, (access, at, size, value) => {
+    if (access !== 'write') return;
+    const offset = (at - base) >>> 0;
+    saved.push({ offset, bytes: region.data.slice(offset, offset + size) });
+    writes.push({ offset, size, value, secure: base !== region.base });
+  }));
+  for (const base of bases) engine.protectMemory(base, length, { write: true, execute: region.executable });
+  let executed = 0;
+  try {
+    executed = engine.run(1).executed;
+  } finally {
+    for (const base of bases) engine.protectMemory(base, length, { write: false, execute: region.executable });
+    for (const hook of hooks) hook.remove();
+    for (const { offset, bytes } of saved.reverse()) region.data.set(bytes, offset);
+  }
+  for (const write of writes) programmer.programWrite(write.offset, write.size, write.value, write.secure);
+  return { executed, region, offsets: writes.map((w) => w.offset) };
+}
