@@ -18,6 +18,7 @@ packages=(
   mosquitto mosquitto-clients openssl   # real broker and certificates for TLS tests
   tshark                          # capture checks
   iproute2                        # network namespaces for TAP tests
+  dnsmasq-base iputils-ping       # DHCP server and ping inside the TAP tests' namespace
 )
 names=()
 for p in "${packages[@]}"; do names+=("$p"); done

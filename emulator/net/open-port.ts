@@ -1,5 +1,5 @@
 // One entry point for the command line's network switches:
-//   --net user|tap:NAME|ws://HOST:PORT  --pcap FILE  --hostfwd RULE  --host NAME=IP  --allow CIDR
+//   --net user|tap:NAME[@NETNS]|ws://HOST:PORT  --pcap FILE  --hostfwd RULE  --host NAME=IP  --allow CIDR
 import type { FramePort } from './frame-port.js';
 import type { NetClock } from './net-clock.js';
 import { PcapPort } from './pcap.js';
@@ -8,7 +8,8 @@ import { UserNet, type UserNetOptions } from './usernet/usernet.js';
 import { WebSocketClientPort } from './websocket.js';
 
 export interface NetworkSpec {
-  /** `user` (default), `tap:NAME`, or `ws://HOST:PORT[/PATH]` (`wss://` too). */
+  /** `user` (default), `tap:NAME` (`tap:NAME@NETNS`: the TAP lives in that network namespace), or
+   * `ws://HOST:PORT[/PATH]` (`wss://` too). */
   net?: string;
   /** The simulation's clock for usernet timers (netClockFrom(virtualClock)). */
   clock: NetClock;
@@ -48,7 +49,8 @@ export async function openFramePort(spec: NetworkSpec): Promise<FramePort> {
   } else if (usernetOnly > 0) {
     throw new Error('--hostfwd, --host and --allow apply to --net user only');
   } else if (net.startsWith('tap:')) {
-    const tap = new TapPort({ name: net.slice(4), ...(spec.log ? { log: spec.log } : {}) });
+    const [name, netns] = net.slice(4).split('@');
+    const tap = new TapPort({ name: name!, ...(netns ? { netns } : {}), ...(spec.log ? { log: spec.log } : {}) });
     await tap.ready().catch(async (error) => { await tap.close(); throw error; });
     port = tap;
   } else if (/^wss?:\/\//.test(net)) {
