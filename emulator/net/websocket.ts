@@ -320,7 +320,7 @@ function macKey(frame: Uint8Array, offset: number): string {
 }
 
 export interface GatewayOptions extends Omit<UserNetOptions, 'clock'> {
-  /** `127.0.0.1:PORT` (PORT 0 picks one). Listening beyond loopback needs an explicit address. */
+  /** `HOST:PORT`, or `PORT` for 127.0.0.1 (PORT 0 picks one). Listening beyond loopback needs an explicit address. */
   listen: string;
   token?: string;
   allowedOrigins?: string[];
@@ -342,9 +342,10 @@ export interface Gateway {
  * processes (or browsers allowed by origin) reach loopback services through it.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const match = /^([^:]+):(\d+)$/.exec(options.listen.trim());
-  if (!match) throw new Error(`--listen expects HOST:PORT, got "${options.listen}"`);
-  const host = match[1]!;
+  // HOST:PORT, or PORT / :PORT for loopback (never all interfaces unless asked for by address).
+  const match = /^(?:([^:]*):)?(\d+)$/.exec(options.listen.trim());
+  if (!match) throw new Error(`--listen expects HOST:PORT or PORT, got "${options.listen}"`);
+  const host = match[1] || '127.0.0.1';
   const { listen: _listen, token, allowedOrigins, clock, ...usernetOptions } = options;
   const usernet = new UserNet({ ...usernetOptions, clock: clock ?? hostNetClock() });
   try {
