@@ -12,6 +12,7 @@ import { Simulation } from '../../emulator/harness/simulation.js';
 import type { HostEthernetLink } from '../../emulator/harness/host-links.js';
 import { ETHERTYPE_IPV4, IP_PROTO_ICMP, buildEthernet, buildIcmp, buildIpv4, parseIp, parseMac } from '../../emulator/net/packet.js';
 import { UserNet } from '../../emulator/net/usernet/usernet.js';
+import type { EthernetMac } from '../../peripherals/ethernet/eth.js';
 import { firstDifference, patternBytes, tcpEcho, udpEcho, whileRunning } from '../helpers/echo-clients.js';
 import { fixture } from '../helpers/fixtures.js';
 import { decode } from '../helpers/net-board.js';
@@ -152,3 +153,82 @@ for (const variant of variants) {
     });
   });
 }
+
+// Bad frames from the network while the fixture runs (the random mix is test/fuzz/frames.test.ts;
+// here each kind once, with the count the H5 would show). The H5's MMC has no runt or oversize
+// counters: such frames only stay out of MMCRUPGR (good unicast). A checksum error is no MAC error:
+// the frame counts as good unicast, and the MTL drops it (MTLRQOMR.RSF = 1, DIS_TCP_EF = 0 in lib/net).
+describe('net-echo under bad frames from the network', () => {
+  let sim: Simulation;
+  beforeAll(async () => {
+    sim = await Simulation.load(fixture('net-echo'), { net: 'user', timeMode: 'virtual' });
+  });
+  afterAll(async () => { await sim?.close(); });
+
+  it('drops runts, oversize, watchdog-cut and bad-checksum frames as the H5 MAC/MTL would, counts them, and keeps answering pings', async () => {
+    const link = sim.machine.ethernet.get('ETH') as HostEthernetLink;
+    const eth = sim.machine.models.get('ETH') as EthernetMac;
+    let transmitted = 0;
+    const replies: number[] = [];
+    link.tap((direction, frame) => {
+      if (direction !== 'tx') return;
+      transmitted++;
+      const r = decode(frame);
+      if (r.icmp?.type === 0) replies.push((r.icmp.body[0]! << 8) | r.icmp.body[1]!);
+    });
+    await sim.uart().waitForLine(/^ECHO: ready/, { timeout: '5s' });
+    const counters = sim.symbol('net_counters'); // lib/net's net_stats_t: rx_frames, tx_frames, rx_dropped, rx_checksum_errors
+    const firmware = () => ({ rxFrames: sim.readWord(counters), checksumErrors: sim.readWord(counters + 12) });
+    const before = { ...eth.statistics };
+    const unicastGoodBefore = sim.readRegister('ETH.MMCRUPGR');
+    const firmwareBefore = firmware();
+
+    const data = patternBytes(32, 9);
+    const experimental = (length: number) => { // unicast to the board, IEEE local experimental EtherType
+      const header = new Uint8Array([...parseMac(BOARD_MAC), ...GATEWAY_MAC, 0x88, 0xb5]);
+      const frame = new Uint8Array(length);
+      frame.set(header.subarray(0, Math.min(length, header.length)));
+      return frame;
+    };
+    const badIpHeader = pingFrame(0xbad1, 1, data);
+    badIpHeader[14 + 10]! ^= 0x01;
+    const badIcmp = pingFrame(0xbad2, 1, data);
+    badIcmp[14 + 20 + 2]! ^= 0x01;
+    const longerThanFrame = pingFrame(0xbad3, 1, data); // IPv4 total length 40 bytes past the frame's end, header sum fixed up
+    const view = new DataView(longerThanFrame.buffer, longerThanFrame.byteOffset, longerThanFrame.byteLength);
+    view.setUint16(14 + 2, view.getUint16(14 + 2) + 40);
+    view.setUint16(14 + 10, 0);
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += view.getUint16(14 + i);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    view.setUint16(14 + 10, ~sum & 0xffff);
+    const inputs = [
+      new Uint8Array(1), parseMac(BOARD_MAC), experimental(13), // runts: shorter than an Ethernet header
+      experimental(20), // short: padded to 60 bytes as the sender's MAC would, then a good frame
+      experimental(1600), // giant (MACCR.JE = 0, GPSLCE = 0: over 1518 bytes)
+      experimental(3000), // over the 2048-byte receive watchdog: cut, RWT
+      badIpHeader, badIcmp, longerThanFrame,
+      pingFrame(0x600d, 1, data),
+    ];
+    for (const frame of inputs) link.inject(frame);
+    await sim.runUntil(() => replies.includes(0x600d), { timeout: '50ms' });
+    await sim.runFor('20ms'); // time for replies that should not come
+
+    const after = eth.statistics;
+    const delta = (name: keyof typeof before) => after[name] - before[name];
+    expect({
+      frames: delta('rxFrames'), runts: delta('rxRunts'), padded: delta('rxPaddedShort'), oversize: delta('rxOversize'),
+      watchdog: delta('rxWatchdogTruncated'), errorDropped: delta('rxErrorDropped'), checksumDropped: delta('rxChecksumDropped'),
+      delivered: delta('rxDelivered'), filtered: delta('rxFilteredDestination'), overflow: delta('rxFifoOverflow'),
+    }).toEqual({ frames: 10, runts: 3, padded: 1, oversize: 2, watchdog: 1, errorDropped: 2, checksumDropped: 3, delivered: 2, filtered: 0, overflow: 0 });
+    expect(sim.readRegister('ETH.MMCRUPGR') - unicastGoodBefore).toBe(5); // padded short, 3 bad checksums, the good ping
+    expect(sim.readRegister('ETH.MACRXTXSR') & (1 << 8)).not.toBe(0); // RWT
+    expect(sim.readRegister('ETH.MMCRCRCEPR')).toBe(0); // host frames carry no FCS to get wrong
+    // The firmware saw only the two frames the MTL let through, and no checksum error (those never reached it).
+    expect(firmware()).toEqual({ rxFrames: firmwareBefore.rxFrames + 2, checksumErrors: firmwareBefore.checksumErrors });
+    expect(replies).toEqual([0x600d]);
+    // TX side: every frame the board sent is a good packet in MMCTPCGR.
+    expect(sim.readRegister('ETH.MMCTPCGR')).toBe(transmitted);
+    expect(after.txFrames).toBe(transmitted);
+  });
+});
