@@ -12,6 +12,7 @@ import { CFSR, HFSR } from './system-control.regs.js';
 import { Semihosting } from './semihosting.js';
 import { executeStoreIntoProgrammer } from './programmed-write.js';
 import { readStackLimits } from './stack-limits.js';
+import { UnalignedTrap } from './unaligned-trap.js';
 import { formatFaultReport, type FaultReport } from '../diagnostics/fault-report.js';
 import { hex } from '../diagnostics/access-log.js';
 
@@ -80,6 +81,8 @@ export class CortexM33 {
   private pendingBusError: (BusError & { pc: number }) | null = null;
   private pendingModelError: unknown = null;
   private pendingStop: CoreStop | null = null;
+  /** CCR.UNALIGN_TRP, which the engine ignores (unaligned-trap.ts). */
+  private readonly unalignedTrap: UnalignedTrap;
   /** A stack-limit fault whose limit the report still has to name. */
   private stackLimitFault: { process: boolean; sp: number } | null = null;
   private systemResetRequested = false;
@@ -122,6 +125,8 @@ export class CortexM33 {
       virtualSeconds: () => this.clock.seconds,
     });
     engine.onInterrupt((intno) => this.onEngineInterrupt(intno));
+    this.unalignedTrap = new UnalignedTrap(engine, (a, n) => (bus.isMemory(a, n) ? bus.readBytes(a, n) : null), (a, bytes) => bus.writeBytes(a, bytes));
+    scs.regs.on('CCR', { write: () => engine.stop() }); // UNALIGN_TRP takes effect from the next slice
     nvic.onPend = () => this.engine.stop();
     bus.onBusError = (error) => {
       if (!this.pendingBusError) this.pendingBusError = { ...error, pc: this.engine.readRegister(Reg.PC) };
@@ -731,6 +736,12 @@ export class CortexM33 {
         this.raiseConfigurableFault(Exception.BusFault, CFSR.PRECISERR | CFSR.BFARVALID, error.pc, { bfar: error.address });
         if (this.lastFault) this.lastFault.summary = `${error.access} of ${hex(error.address)}: ${error.reason}; ${this.lastFault.summary}`;
       }
+      const unaligned = this.unalignedTrap.take();
+      if (unaligned) {
+        this.raiseUsageFault(CFSR.UNALIGNED, unaligned.pc);
+        if (this.lastFault) this.lastFault.summary = `unaligned ${unaligned.size}-byte ${unaligned.access} of ${hex(unaligned.address)} with CCR.UNALIGN_TRP set: ${this.lastFault.summary}`;
+      }
+      this.unalignedTrap.follow(this.scs.regs.get('CCR'));
       switch (stop.kind) {
         case 'memory-fault':
           this.handleMemoryFault(stop);

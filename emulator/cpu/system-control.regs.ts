@@ -41,7 +41,7 @@ export function systemControlRegisters(externalInterrupts: number): RegisterSpec
       { name: 'SLEEPONEXIT', bit: 1 }, { name: 'SLEEPDEEP', bit: 2 }, { name: 'SLEEPDEEPS', bit: 3, modelled: false }, { name: 'SEVONPEND', bit: 4, modelled: false },
     ] },
     { name: 'CCR', offset: 0xd14, reset: 0x0000_0201, fields: [
-      { name: 'RES1', bit: 0, access: 'r' }, { name: 'USERSETMPEND', bit: 1, modelled: false }, { name: 'UNALIGN_TRP', bit: 3, modelled: false },
+      { name: 'RES1', bit: 0, access: 'r' }, { name: 'USERSETMPEND', bit: 1, modelled: false }, { name: 'UNALIGN_TRP', bit: 3 },
       { name: 'DIV_0_TRP', bit: 4, modelled: false }, { name: 'BFHFNMIGN', bit: 8, modelled: false }, { name: 'STKALIGN', bit: 9, access: 'r' },
       { name: 'STKOFHFNMIGN', bit: 10, modelled: false }, { name: 'DC', bit: 16 }, { name: 'IC', bit: 17 }, { name: 'BP', bit: 18, access: 'r' },
     ] },

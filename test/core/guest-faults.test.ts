@@ -89,6 +89,35 @@ describe('guest faults: thread stack overflow under PSPLIM', () => {
   });
 });
 
+describe('guest faults: unaligned access with CCR.UNALIGN_TRP', () => {
+  const CFSR_UNALIGNED = 1 << 24;
+  it('an unaligned word load is a UsageFault UNALIGNED at the load, in load_word', async () => {
+    const run = await runCase('unaligned-load');
+    expect(run.result).toMatchObject({ reason: 'exit', exitCode: 13 });
+    const line = handlerLine(run.console);
+    expect(line).toMatchObject({ handler: 'UsageFault', cfsr: CFSR_UNALIGNED, hfsr: 0 });
+    expect(run.symbol(line.stackedPc)).toBe('load_word');
+    expect(run.report).toMatchObject({ kind: 'UsageFault', pcSymbol: 'load_word' });
+    expect(run.text).toMatch(/^UsageFault: unaligned 4-byte read of 0x2[0-9a-f]{7} with CCR.UNALIGN_TRP set/);
+    expect(run.text).toMatch(/UNALIGNED: unaligned access/);
+  });
+
+  it('an unaligned halfword store faults before it changes memory', async () => {
+    const run = await runCase('unaligned-store');
+    expect(run.result).toMatchObject({ reason: 'exit', exitCode: 13 });
+    expect(handlerLine(run.console)).toMatchObject({ handler: 'UsageFault', cfsr: CFSR_UNALIGNED });
+    expect(run.symbol(handlerLine(run.console).stackedPc)).toBe('store_halfword');
+    expect(run.console).toContain('words[1] 22222222');
+    expect(run.text).toMatch(/unaligned 2-byte write/);
+  });
+
+  it('without UNALIGN_TRP the same load completes, as on silicon', async () => {
+    const run = await runCase('unaligned-allowed');
+    expect(run.result).toMatchObject({ reason: 'exit', exitCode: 0 });
+    expect(run.console).toContain('unaligned load returned 22111111');
+  });
+});
+
 describe('guest faults: executing from execute-never space', () => {
   for (const [variant, address] of [['xn-peripheral', 0x4000_0000], ['xn-system', 0xe000_1000]] as const) {
     it(`a call to ${address.toString(16)} (${variant}) is a MemManage IACCVIOL with the target as stacked PC and no MMFAR`, async () => {
