@@ -1,9 +1,9 @@
 // Fuzzers for issue #8: malformed inputs at every boundary the host feeds (Ethernet frames into the
 // MAC, ELF images into the loader, frames and WebSocket messages into usernet, register writes from
-// firmware). Each target reports its inputs, crashes (host exceptions), hangs (one input over a wall
+// firmware, RSP packets into the GDB stub). Each target reports its inputs, crashes (host exceptions), hangs (one input over a wall
 // time bound) and its slowest input; every input is reproducible from (seed, input number).
 //
-//   node --import tsx scripts/fuzz.ts [--target frames|elf|usernet|mmio|all] [--count N] [--seed S] [--hang-ms MS]
+//   node --import tsx scripts/fuzz.ts [--target frames|elf|usernet|mmio|gdb|all] [--count N] [--seed S] [--hang-ms MS]
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,6 +24,11 @@ import { RegisterBlock } from '../peripherals/registers/register-block.js';
 import type { EthernetMac } from '../peripherals/ethernet/eth.js';
 import type { AccessRecord } from '../emulator/diagnostics/access-log.js';
 import { fixture } from '../test/helpers/fixtures.js';
+import { Machine } from '../emulator/machine/machine.js';
+import { stm32h563 } from '../emulator/machine/stm32h563.js';
+import { startGdbServer } from '../emulator/gdb/server.js';
+import { PacketDecoder, encodePacket } from '../emulator/gdb/framing.js';
+import { RspFuzzer, type ChunkKind } from '../test/gdb/rsp-fuzz.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded generator: mulberry32. Input i of a run depends only on (seed, i), so one input replays alone.
@@ -826,8 +831,120 @@ export async function fuzzMmio(options: FuzzOptions & { small?: boolean }): Prom
 }
 
 // ---------------------------------------------------------------------------------------------
+// GDB: random and mutated RSP traffic (test/gdb/rsp-fuzz.ts: wrong checksums, overlong packets,
+// binary junk, unknown commands, Ctrl-C, truncated packets, absurd lengths in m/M/X) over TCP into
+// the stub, which is attached to gdb-target.elf on a machine. After each input the stub must still
+// answer a valid `?` (preceded by Ctrl-C, in case the input set the target running) within
+// `hangMs`: an input after which it does not is a hang (a wedged stub). A handler that throws
+// (the session catches it and logs) counts as a crash.
 
-const DEFAULT_COUNTS: Record<string, number> = { frames: 1_000_000, elf: 10_000, usernet: 10_000, mmio: 1_000_000 };
+const PROBE = Uint8Array.from([0x03, ...encodePacket('?')]);
+const STOP_REPLY = /^[TSW][0-9a-f]{2}/;
+
+export async function fuzzGdb(options: FuzzOptions): Promise<FuzzReport> {
+  const report = newReport('gdb', options.seed);
+  const hangMs = options.hangMs ?? 3000;
+  const machine = new Machine(stm32h563, { console: () => {}, logSink: () => {} });
+  const image = fixture('gdb-target');
+  machine.loadElf(readFileSync(image), image);
+  machine.reset();
+  const handlerErrors: Array<{ input: number; line: string }> = [];
+  let current = -1;
+  let ignoredWhileRunning = 0;
+  const server = await startGdbServer({
+    machine, listen: '127.0.0.1:0', chunkCycles: 200_000,
+    log: (line) => {
+      if (line.includes('error handling packet') || line.includes('framing error') || line.includes('target error')) handlerErrors.push({ input: current, line });
+      else if (line.includes('while running')) ignoredWhileRunning++;
+    },
+  });
+  const kinds = new Map<ChunkKind, number>();
+  const replyKinds = { stop: 0, ok: 0, error: 0, empty: 0, other: 0 };
+  let reconnects = 0;
+  let replies: string[] = [];
+  let socket: Socket | null = null;
+  let closed = false;
+  const open = async () => {
+    const client = new PacketDecoder(() => {});
+    const next = connect(server.port, '127.0.0.1');
+    next.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => { next.once('connect', () => resolve()); next.once('error', reject); });
+    next.on('data', (data: Buffer) => {
+      for (const event of client.feed(new Uint8Array(data))) {
+        if (event.kind !== 'packet') continue;
+        const text = Buffer.from(event.payload).toString('latin1');
+        replies.push(text);
+        if (STOP_REPLY.test(text)) replyKinds.stop++;
+        else if (text === 'OK') replyKinds.ok++;
+        else if (/^E[0-9a-f]{2}/i.test(text)) replyKinds.error++;
+        else if (text === '') replyKinds.empty++;
+        else replyKinds.other++;
+      }
+    });
+    next.on('error', () => {});
+    next.on('close', () => { if (socket === next) closed = true; });
+    socket = next;
+    closed = false;
+  };
+  const write = async (bytes: Uint8Array) => {
+    if (!socket!.write(bytes)) await new Promise((resolve) => socket!.once('drain', resolve));
+  };
+  /** Ctrl-C and `?` until a stop reply arrives; false after `hangMs`. */
+  const alive = async (): Promise<boolean> => {
+    const started = performance.now();
+    while (performance.now() - started < hangMs) {
+      if (closed) { reconnects++; await open(); }
+      replies = [];
+      await write(PROBE);
+      const sent = performance.now();
+      while (performance.now() - sent < 25) {
+        if (replies.some((r) => STOP_REPLY.test(r))) return true;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    return false;
+  };
+  try {
+    await open();
+    let wedged = false;
+    for (let index = 0; index < options.count && !wedged; index++) {
+      current = index;
+      const fuzzer = new RspFuzzer(Random.forInput(options.seed, index).next() || 1);
+      const chunk = fuzzer.next();
+      kinds.set(fuzzer.lastKind, (kinds.get(fuzzer.lastKind) ?? 0) + 1);
+      await measure(report, index, hangMs, async () => {
+        if (closed) { reconnects++; await open(); }
+        await write(chunk);
+        if (!(await alive())) {
+          wedged = true;
+          report.hangs.push({ input: index, message: `the stub answered no \`?\` within ${hangMs} ms after ${fuzzer.lastKind} input ${JSON.stringify(Buffer.from(chunk.subarray(0, 80)).toString('latin1'))}` });
+        }
+      });
+      // measure() has also timed the wedged input out; the line above says more.
+      if (wedged) {
+        const first = report.hangs.findIndex((hang) => hang.input === index);
+        report.hangs = report.hangs.filter((hang, i) => hang.input !== index || i === first);
+      }
+      report.count++;
+      if (index % 10_000 === 0 && index > 0 && process.stdout.isTTY) process.stdout.write(`\r  gdb ${index}/${options.count}`);
+    }
+    for (const error of handlerErrors.slice(0, 20)) report.crashes.push({ input: error.input, message: error.line });
+    if (handlerErrors.length > 20) report.crashes.length = handlerErrors.length;
+    const counted = [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`).join(', ');
+    report.notes.push(`inputs: ${counted}`);
+    report.notes.push(`stub replies: ${replyKinds.stop} stop, ${replyKinds.ok} OK, ${replyKinds.error} E.., ${replyKinds.empty} empty (unsupported), ${replyKinds.other} other; ` +
+      `${ignoredWhileRunning} packets ignored while running; ${reconnects} reconnects; firmware at ${machine.symbols.describe(machine.engine.readRegister(15)) ?? 'an unnamed address'}`);
+  } finally {
+    (socket as Socket | null)?.destroy();
+    await server.close();
+    machine.close();
+  }
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const DEFAULT_COUNTS: Record<string, number> = { frames: 1_000_000, elf: 10_000, usernet: 10_000, mmio: 1_000_000, gdb: 100_000 };
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--elf-worker') {
@@ -846,11 +963,11 @@ async function main(argv: string[]): Promise<number> {
     else if (arg === '--seed' && value) { seed = Number(value) >>> 0; i++; }
     else if (arg === '--hang-ms' && value) { hangMs = Number(value); i++; }
     else {
-      process.stderr.write('usage: fuzz.ts [--target frames|elf|usernet|mmio|all] [--count N] [--seed S] [--hang-ms MS]\n');
+      process.stderr.write('usage: fuzz.ts [--target frames|elf|usernet|mmio|gdb|all] [--count N] [--seed S] [--hang-ms MS]\n');
       return 2;
     }
   }
-  const targets = target === 'all' ? ['frames', 'elf', 'usernet', 'mmio'] : [target];
+  const targets = target === 'all' ? ['frames', 'elf', 'usernet', 'mmio', 'gdb'] : [target];
   let failed = false;
   for (const name of targets) {
     const n = count ?? DEFAULT_COUNTS[name];
@@ -860,6 +977,7 @@ async function main(argv: string[]): Promise<number> {
     if (name === 'frames') report = await fuzzFrames({ count: n, seed, hangMs });
     else if (name === 'elf') report = await fuzzElf({ count: n, seed, hangMs });
     else if (name === 'usernet') report = await fuzzUsernet({ count: n, seed, hangMs });
+    else if (name === 'gdb') report = await fuzzGdb({ count: n, seed, hangMs });
     else report = await fuzzMmio({ count: n, seed, hangMs, small: n < 1_000_000 });
     process.stdout.write(`${formatReport(report)}\n  (${((performance.now() - started) / 1000).toFixed(1)} s wall)\n`);
     failed ||= reportFailed(report);

@@ -20,6 +20,11 @@ const COMMANDS = [
   'vCont?', 'vCont;', 'vFlashErase:', 'vFlashWrite:', 'vFlashDone', 'vMustReplyEmpty', 'qL', 'x', 'b', 'B', 'R', 'r',
 ];
 const HEX = '0123456789abcdef';
+/** Lengths that overflow 32 bits, ask for gigabytes, or are not numbers at all. */
+const HUGE_LENGTHS = ['ffffffff', '100000000', '7fffffff', '80000000', 'fffffffffffffffff', '10000000', '-1', ''];
+/** What one chunk of traffic was, for the fuzzers' counts. */
+export type ChunkKind =
+  | 'interrupt' | 'ack' | 'junk' | 'overlong' | 'bad-checksum' | 'truncated' | 'flipped' | 'valid' | 'unknown-command' | 'huge-length';
 
 export interface FuzzOptions {
   /** Include commands that end the session (D, k, vKill). */
@@ -28,6 +33,8 @@ export interface FuzzOptions {
 
 export class RspFuzzer {
   private readonly random: () => number;
+  /** The kind of the chunk `next()` returned last. */
+  lastKind: ChunkKind = 'valid';
 
   constructor(seed: number, private readonly options: FuzzOptions = {}) {
     this.random = seededRandom(seed);
@@ -76,16 +83,47 @@ export class RspFuzzer {
     }
   }
 
+  /** A well-formed m/M/X/vFlashWrite/qXfer packet whose length field is absurd. */
+  private hugeLength(): Uint8Array {
+    const length = HUGE_LENGTHS[this.int(HUGE_LENGTHS.length)]!;
+    const address = this.address();
+    const text = [
+      `m${address},${length}`,
+      `M${address},${length}:${'cd'.repeat(this.int(8))}`,
+      `X${address},${length}:`,
+      `vFlashWrite:${address}:`,
+      `qXfer:memory-map:read::0,${length}`,
+      `qXfer:features:read:target.xml:${length},${length}`,
+      `m${length},4`,
+    ][this.int(7)]!;
+    const bytes = [...text].map((c) => c.charCodeAt(0));
+    if (text.startsWith('X') || text.startsWith('vFlashWrite')) bytes.push(...this.binary(this.int(32)));
+    return encodePacket(Uint8Array.from(bytes));
+  }
+
+  /** A packet no stub knows: random letters, or a known prefix with a made-up tail. */
+  private unknownCommand(): Uint8Array {
+    const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_;:,.=';
+    let name = ['q', 'Q', 'v', 'j', '_', 'y', 'A', 'i', 'I', 'F', 'Y'][this.int(11)]!;
+    for (let i = this.int(24); i > 0; i--) name += letters[this.int(letters.length)];
+    return encodePacket(name);
+  }
+
   /** One chunk of traffic: a valid packet, a mutated one, junk, an interrupt or an acknowledgement. */
   next(): Uint8Array {
     const roll = this.int(100);
-    if (roll < 3) return Uint8Array.of(0x03);
-    if (roll < 5) return Uint8Array.of(this.int(2) ? 0x2b : 0x2d);
-    if (roll < 12) return Uint8Array.from(this.binary(1 + this.int(64)));
+    if (roll < 3) { this.lastKind = 'interrupt'; return Uint8Array.of(0x03); }
+    if (roll < 5) { this.lastKind = 'ack'; return Uint8Array.of(this.int(2) ? 0x2b : 0x2d); }
+    if (roll < 12) { this.lastKind = 'junk'; return Uint8Array.from(this.binary(1 + this.int(64))); }
     if (roll === 12 && this.int(10) === 0) {
       // overlong: beyond the framing limit
+      this.lastKind = 'overlong';
       const body = new Uint8Array(MAX_PACKET_BYTES + 1 + this.int(100)).fill(0x61);
       return encodePacket(body);
+    }
+    if (roll >= 95) {
+      this.lastKind = roll < 98 ? 'huge-length' : 'unknown-command';
+      return roll < 98 ? this.hugeLength() : this.unknownCommand();
     }
     let command = COMMANDS[this.int(COMMANDS.length)]!;
     if (this.options.allowSessionEnd && this.int(200) === 0) command = ['D', 'k', 'vKill;1'][this.int(3)]!;
@@ -93,18 +131,21 @@ export class RspFuzzer {
     const packet = encodePacket(payload);
     if (roll < 20) {
       // wrong checksum
+      this.lastKind = 'bad-checksum';
       const bad = packet.slice();
       bad[bad.length - 1] = HEX.charCodeAt((HEX.indexOf(String.fromCharCode(bad[bad.length - 1]!)) + 1) % 16);
       return bad;
     }
-    if (roll < 25) return packet.subarray(0, this.int(packet.length)); // truncated
+    if (roll < 25) { this.lastKind = 'truncated'; return packet.subarray(0, this.int(packet.length)); }
     if (roll < 30) {
       // a flipped byte inside
+      this.lastKind = 'flipped';
       const flipped = packet.slice();
       const at = this.int(flipped.length);
       flipped[at] = flipped[at]! ^ (1 << this.int(8));
       return flipped;
     }
+    this.lastKind = 'valid';
     return packet;
   }
 }
