@@ -88,6 +88,10 @@ function toSeconds(value: string | number | undefined, fallback: number): number
 export class UartHandle {
   private readonly link: QueueSerialLink;
   private buffer = '';
+  /** Output not yet joined into `buffer`. The UART delivers a byte or a few at a time, and a
+   *  string grown by `+=` per byte keeps one rope node (~32 bytes) per append until it is
+   *  flattened: in a long run that was most of the heap the simulator held. */
+  private pending: string[] = [];
   private readonly lineListeners: Array<(line: string) => void> = [];
   private partial = '';
 
@@ -95,8 +99,8 @@ export class UartHandle {
     this.link = simulation.machine.serial.link(name);
     this.link.onData((bytes) => {
       const text = String.fromCharCode(...bytes);
-      this.buffer += text;
-      if (this.buffer.length > 1 << 22) this.buffer = this.buffer.slice(-(1 << 21));
+      this.pending.push(text);
+      if (this.pending.length >= 4096) this.joinPending();
       this.partial += text;
       let newline: number;
       while ((newline = this.partial.indexOf('\n')) >= 0) {
@@ -107,9 +111,17 @@ export class UartHandle {
     });
   }
 
-  /** Everything the firmware sent on this UART so far. */
+  /** Everything the firmware sent on this UART so far (the last 2 to 4 MiB of a long run). */
   text(): string {
+    this.joinPending();
     return this.buffer;
+  }
+
+  private joinPending(): void {
+    if (this.pending.length === 0) return;
+    this.buffer += this.pending.join('');
+    this.pending = [];
+    if (this.buffer.length > 1 << 22) this.buffer = this.buffer.slice(-(1 << 21));
   }
 
   onLine(listener: (line: string) => void): void {
@@ -134,7 +146,7 @@ export class UartHandle {
     try {
       const result = await this.simulation.runUntil(() => found !== null, options);
       if (found) return found;
-      throw new Error(`${this.name} printed no line matching ${regex} (${result.reason} after ${result.virtualSeconds.toFixed(3)} s virtual)\n--- ${this.name} output ---\n${this.buffer.slice(-2000)}`);
+      throw new Error(`${this.name} printed no line matching ${regex} (${result.reason} after ${result.virtualSeconds.toFixed(3)} s virtual)\n--- ${this.name} output ---\n${this.text().slice(-2000)}`);
     } finally {
       this.lineListeners.splice(this.lineListeners.indexOf(listener), 1);
     }
@@ -143,13 +155,13 @@ export class UartHandle {
   /** Runs until the UART output matches; resolves with the match, rejects on timeout or exit. */
   async waitFor(pattern: RegExp | string, options: WaitOptions = {}): Promise<RegExpMatchArray> {
     const regex = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : pattern;
-    const start = this.buffer.length;
+    const start = this.text().length;
     let found: RegExpMatchArray | null = null;
-    const search = () => (found = this.buffer.slice(Math.max(0, start - 4096)).match(regex)) !== null;
+    const search = () => (found = this.text().slice(Math.max(0, start - 4096)).match(regex)) !== null;
     const result = await this.simulation.runUntil(search, options);
     // Output printed in the last slice (just before an exit or a fault) counts too.
     if (found || search()) return found!;
-    throw new Error(`${this.name} did not print ${regex} (${result.reason} after ${result.virtualSeconds.toFixed(3)} s virtual)${result.fault ? `\n${formatFaultReport(result.fault)}` : ''}\n--- ${this.name} output ---\n${this.buffer.slice(-2000)}`);
+    throw new Error(`${this.name} did not print ${regex} (${result.reason} after ${result.virtualSeconds.toFixed(3)} s virtual)${result.fault ? `\n${formatFaultReport(result.fault)}` : ''}\n--- ${this.name} output ---\n${this.text().slice(-2000)}`);
   }
 }
 

@@ -34,6 +34,15 @@ int h5_vsnprintf(char *buffer, unsigned size, const char *format, va_list args);
 #define CLIENT_CERT_TEXT ""
 #endif
 
+#if defined(MQTT_SOAK) && MQTT_SOAK
+/* The soak variant sleeps in net_poll when no frame arrived: the 1 kHz tick or the ETH interrupt
+ * wakes it, and the simulator skips the idle time instead of executing a busy loop for an hour. */
+static void wait_for_interrupt(void)
+{
+    __asm__ volatile("wfi");
+}
+#endif
+
 /* Erased flash the harness overwrites; placed at PROVISION_ADDRESS by the cflags file. */
 __attribute__((section(".h5_provision"), used, aligned(4)))
 const uint8_t h5_provision_area[PROVISION_SIZE] = {[0 ... PROVISION_SIZE - 1] = 0xFF};
@@ -158,6 +167,9 @@ int main(void)
     net_set_clock(board_ticks);
     net_set_core_clock_hz(board_hclk_hz());
     net_set_log(console_printf);
+#if defined(MQTT_SOAK) && MQTT_SOAK
+    net_set_idle(wait_for_interrupt);
+#endif
     int result = net_init();
     if (result != NET_OK) {
         app_log("ETH init failed: %s\n", net_error_name(result));

@@ -143,6 +143,9 @@ int mqtt_tls_session(const struct provision *provision, const struct tls_io *io,
         tls_close(&tls);
         return EXIT_MQTT;
     }
+#if defined(MQTT_SOAK) && MQTT_SOAK
+    uint32_t next_due = now_ms();
+#endif
     for (uint32_t n = 1; provision->publish_count == 0 || n <= provision->publish_count; n++) {
         char message[24] = "hello ";
         decimal(message + 6, n);
@@ -151,6 +154,15 @@ int mqtt_tls_session(const struct provision *provision, const struct tls_io *io,
             return EXIT_MQTT;
         }
         uint32_t wait = n == provision->publish_count ? provision->echo_wait_ms : provision->interval_ms;
+#if defined(MQTT_SOAK) && MQTT_SOAK
+        /* Fixed rate: the next publication is due one interval after the previous one was due,
+         * however long its PUBACK took, so an hour at 1000 ms gives 3600 publications. */
+        next_due += provision->interval_ms;
+        if (n != provision->publish_count) {
+            int32_t left = (int32_t)(next_due - now_ms());
+            wait = left > 0 ? (uint32_t)left : 0;
+        }
+#endif
         if (serve_for(wait, out_topic, now_ms) != 0) {
             tls_close(&tls);
             return EXIT_MQTT;
