@@ -87,6 +87,8 @@ export class CortexM33 {
   private stackLimitFault: { process: boolean; sp: number } | null = null;
   private systemResetRequested = false;
   private hardFaultEnteredAt = -1;
+  /** The fault handler (HardFault, MemManage, BusFault, UsageFault) entered at hardFaultEnteredAt. */
+  private faultHandlerException: number = Exception.HardFault;
   lastFault: FaultReport | null = null;
   /** Cycles executed with a stack frame or register state that cannot continue. */
   private lockedUp: FaultReport | null = null;
@@ -385,7 +387,10 @@ export class CortexM33 {
   }
 
   private jumpToVector(exception: number): void {
-    if (exception === Exception.HardFault) this.hardFaultEnteredAt = this.clock.now;
+    if (exception >= Exception.HardFault && exception <= Exception.UsageFault) {
+      this.hardFaultEnteredAt = this.clock.now;
+      this.faultHandlerException = exception;
+    }
     const vector = this.readWord(this.scs.vtor + exception * 4);
     if (vector === undefined) {
       this.lockedUp = this.makeReport('lockup', `vector ${exception} (${this.nvic.exceptionName(exception)}) cannot be read from the table at ${hex(this.scs.vtor)}`);
@@ -414,7 +419,7 @@ export class CortexM33 {
     this.options.traceExceptions?.({ kind: 'return', exception: current, cycle: this.clock.now });
     this.exceptionTrace?.({ kind: 'return', exception: current, cycle: this.clock.now });
     this.debuggerExceptionTrace?.({ kind: 'return', exception: current, cycle: this.clock.now });
-    if (current === Exception.HardFault) this.hardFaultEnteredAt = -1;
+    if (current === this.faultHandlerException) this.hardFaultEnteredAt = -1;
     const msp = e.readRegister(Reg.MSP);
     const psp = e.readRegister(Reg.PSP);
     const sp = useProcessStack ? psp : msp;
@@ -630,10 +635,11 @@ export class CortexM33 {
     return report;
   }
 
-  /** Report for a HardFault the firmware is stuck in: the frame it stacked tells where it came from. */
+  /** Report for a fault handler the firmware is stuck in: the frame it stacked tells where it came from. */
   private hardFaultLoopReport(): FaultReport {
-    const report = this.lastFault ? { ...this.lastFault } : this.makeReport('HardFault', 'HardFault');
-    report.kind = 'HardFault';
+    const name = this.nvic.exceptionName(this.faultHandlerException);
+    const report = this.lastFault ? { ...this.lastFault } : this.makeReport(name, name);
+    report.kind = name;
     const lr = this.engine.readRegister(Reg.LR);
     const sp = (lr & EXC_RETURN_SPSEL) && (lr & EXC_RETURN_MODE) ? this.engine.readRegister(Reg.PSP) : this.engine.readRegister(Reg.MSP);
     const frame = this.readWords(sp, 8);
@@ -648,7 +654,7 @@ export class CortexM33 {
     report.pcSymbol = this.symbol(pc);
     report.lr = lr;
     report.lrSymbol = this.symbol(lr);
-    report.summary = `firmware is looping in its HardFault handler at ${hex(pc)}${this.symbol(pc) ? ` <${this.symbol(pc)}>` : ''}; ${report.summary}`;
+    report.summary = `firmware is looping in its ${name} handler at ${hex(pc)}${this.symbol(pc) ? ` <${this.symbol(pc)}>` : ''}; ${report.summary}`;
     return report;
   }
 
@@ -765,7 +771,7 @@ export class CortexM33 {
           break;
       }
       if (this.stackLimitFault) this.nameStackLimit();
-      if (this.hardFaultEnteredAt >= 0 && this.clock.now > this.hardFaultEnteredAt && this.currentException === Exception.HardFault && !this.pendingStop) {
+      if (this.hardFaultEnteredAt >= 0 && this.clock.now > this.hardFaultEnteredAt && this.currentException === this.faultHandlerException && !this.pendingStop) {
         const pc = this.engine.readRegister(Reg.PC);
         const instruction = this.bus.debugRead(pc, 2);
         const selfLoop = instruction !== null && instruction[0] === 0xfe && instruction[1] === 0xe7;

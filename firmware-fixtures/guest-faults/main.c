@@ -53,10 +53,20 @@ void usage_fault_report(const uint32_t *frame)
     report("UsageFault", frame, EXIT_USAGEFAULT);
 }
 
+#ifdef SPINNING_HANDLERS
+/* The way many vendor templates leave them: the debugger (or h5sim's report) has to say why. */
+void UsageFault_Handler(void)
+{
+    for (;;) {
+    }
+}
+FAULT_ENTRY(HardFault_Handler, "hard_fault_report")
+#else
 FAULT_ENTRY(HardFault_Handler, "hard_fault_report")
 FAULT_ENTRY(MemManage_Handler, "mem_manage_report")
 FAULT_ENTRY(BusFault_Handler, "bus_fault_report")
 FAULT_ENTRY(UsageFault_Handler, "usage_fault_report")
+#endif
 
 static void enable_fault_handlers(void)
 {

@@ -79,6 +79,17 @@ describe('guest faults: thread stack overflow under PSPLIM', () => {
     expect(run.text).toContain(`PSPLIM 0x${limit}`);
   });
 
+  it('a UsageFault handler that spins ends the run with the fault report: stacked PC in recurse_forever, the limit and its symbol', async () => {
+    const run = await runCase('stkof-spin');
+    expect(run.result.reason).toBe('fault');
+    expect(run.report).toMatchObject({ kind: 'UsageFault', pcSymbol: 'UsageFault_Handler' });
+    expect(run.report!.stackedPcSymbol).toMatch(/^recurse_forever/);
+    expect(run.report!.cfsr).toBe(CFSR_STKOF);
+    const limit = /PSPLIM ([0-9a-f]{8})\n/.exec(run.console)![1]!;
+    expect(run.text).toMatch(new RegExp(`^UsageFault: firmware is looping in its UsageFault handler at 0x[0-9a-f]{8} <UsageFault_Handler>; STKOF; PSPLIM 0x${limit}, PSP 0x[0-9a-f]{8} \\(limit at <thread_stack\\+0x100>\\)`));
+    expect(run.text).toMatch(/stacked frame: .*\n.* PC 0x[0-9a-f]{8} <recurse_forever\+0x[0-9a-f]+>/);
+  });
+
   it('with UsageFault disabled the same overflow escalates to HardFault with STKOF and FORCED', async () => {
     const run = await runCase('stkof-hardfault');
     expect(run.result).toMatchObject({ reason: 'exit', exitCode: 10 });
