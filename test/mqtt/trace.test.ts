@@ -1,13 +1,19 @@
 // `--trace mqtt` end to end: the mqtt-tls fixture on the simulated H563 talks MQTT inside TLS 1.3
 // to a real mosquitto; the trace reads the records with secrets watched in the unchanged
 // firmware's key schedule and shows each control packet both ways, as JSON lines and as text.
+// Plain MQTT too: the mqtt npm client and aedes on TCP, their stream cut into small frames.
 import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Simulation } from '../../emulator/harness/simulation.js';
 import { attachTraces } from '../../emulator/harness/tracing.js';
 import { makeTestCertificates, provisionMqttFixture, type TestCertificates } from '../../emulator/harness/mqtt-fixture.js';
-import type { MqttPacketEvent } from '../../emulator/mqtt/monitor.js';
+import { MqttMonitor, type MqttErrorEvent, type MqttPacketEvent } from '../../emulator/mqtt/monitor.js';
+import { describeMqttPacket } from '../../emulator/mqtt/packets.js';
+import { TlsInspector } from '../../emulator/tls/index.js';
+import { startFrameRelay, withTimeout } from '../tls/frame-relay.js';
 import { fixtureElf, haveMosquitto, startMosquitto, stopAllMosquittos } from './peers.js';
 
 const ready = haveMosquitto && existsSync(fixtureElf());
@@ -89,6 +95,49 @@ describe.skipIf(!ready)('--trace mqtt on the mqtt-tls fixture against mosquitto'
       expect(() => attachTraces(sim, 'mqtt', 'text', () => {})).toThrow('--trace mqtt needs a network (--net)');
     } finally {
       await sim.close();
+    }
+  });
+});
+
+describe('MQTT monitor on plain MQTT (port 1883) between real peers', () => {
+  it('the mqtt client and aedes over TCP, in 40-byte segments: every packet both ways, a 300-byte PUBLISH whole', async () => {
+    const aedes = await Aedes.createBroker();
+    const server = net.createServer((socket) => aedes.handle(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const inspector = new TlsInspector();
+    const seen: MqttPacketEvent[] = [];
+    const failures: MqttErrorEvent[] = [];
+    new MqttMonitor(inspector).onPacket((e) => seen.push(e)).onError((e) => failures.push(e));
+    const relay = await startFrameRelay({
+      targetPort: (server.address() as net.AddressInfo).port, wirePort: 1883, mss: 40,
+      onFrame: (direction, frame, time) => inspector.feed(direction, frame, time),
+    });
+    try {
+      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${relay.port}`, { clientId: 'plain-client', keepalive: 30, reconnectPeriod: 0, protocolVersion: 4 });
+      const received = new Promise<void>((resolve) => client.on('message', () => resolve()));
+      await client.subscribeAsync('plain/echo', { qos: 1 });
+      await client.publishAsync('plain/echo', Buffer.alloc(300, 0x2a), { qos: 1 });
+      await withTimeout(received, 5000, 'the echoed message');
+      await client.endAsync();
+      await withTimeout(relay.idle(), 5000, 'relay idle');
+      expect(failures).toEqual([]);
+      const lines = seen.map((e) => `${e.direction} ${describeMqttPacket(e.packet)}`);
+      expect(lines[0]).toBe('firmware→broker CONNECT client id "plain-client", keep-alive 30 s, clean session');
+      expect(lines).toContain('broker→firmware CONNACK 0 (accepted)');
+      expect(lines).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^firmware→broker SUBSCRIBE id \d+ "plain\/echo" QoS 1$/),
+        expect.stringMatching(/^broker→firmware SUBACK id \d+ QoS 1$/),
+        expect.stringMatching(/^firmware→broker PUBLISH "plain\/echo" QoS 1 id \d+, 300 bytes "\*{32}…"$/),
+        expect.stringMatching(/^broker→firmware PUBLISH "plain\/echo" QoS 1 id \d+, 300 bytes/),
+        expect.stringMatching(/^broker→firmware PUBACK id \d+$/),
+        expect.stringMatching(/^firmware→broker PUBACK id \d+$/),
+        'firmware→broker DISCONNECT',
+      ]));
+      expect(seen.every((e) => !e.decrypted && e.connection.peer.port === 1883 && e.connection.isTls === false)).toBe(true);
+    } finally {
+      await relay.close();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
