@@ -234,6 +234,22 @@ static void flash_cases(void)
 }
 #endif
 
+#ifdef CASE_MEMORY_LOOP
+/* No fault: a load/store-heavy loop for scripts/bench-guest-faults.ts (UNALIGN_TRP hook cost). */
+static uint32_t source[4096], destination[4096];
+
+static uint32_t memory_loop(void)
+{
+    uint32_t sum = 0;
+    for (uint32_t i = 0; i < 4096; i++) source[i] = i * 2654435761u;
+    for (uint32_t pass = 0; pass < 200; pass++) {
+        for (uint32_t i = 0; i < 4096; i++) destination[i] = source[(i + pass) & 4095] ^ pass;
+        sum += destination[pass & 4095];
+    }
+    return sum;
+}
+#endif
+
 int main(void)
 {
     enable_fault_handlers();
@@ -243,6 +259,9 @@ int main(void)
     thread_stack_overflow();
 #elif defined(CASE_UNALIGNED)
     unaligned_access();
+#elif defined(CASE_MEMORY_LOOP)
+    sh_printf("memory loop %08x\n", (unsigned)memory_loop());
+    return 0;
 #elif defined(CASE_XN_PERIPHERAL)
     jump_to(0x40000000u); /* TIM2: peripheral space is execute-never */
 #elif defined(CASE_XN_SYSTEM)
