@@ -61,6 +61,14 @@ export class MqttMonitor {
         this.error(connection, time, from, `MQTT monitor error: ${(error as Error).message}`);
       }
     });
+    inspector.on('stream-gap', ({ connection, time, from, length }) => {
+      const tracked = this.tracked.get(connection.id);
+      if (tracked?.state !== 'mqtt') return;
+      const stream = tracked.streams[from];
+      if (stream.decoder.failed !== null) return;
+      stream.decoder.failed = 'bytes lost';
+      this.error(connection, time, from, `${length} bytes of the TCP stream were never seen (lost segments); the rest of this direction is not decoded`);
+    });
   }
 
   onPacket(listener: (event: MqttPacketEvent) => void): this {

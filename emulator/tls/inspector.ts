@@ -94,6 +94,8 @@ export interface TlsEvents {
   /** What the application sent: TLS application data read with key-log secrets (`decrypted`), or
    *  the bytes of a TCP stream that turned out not to be TLS (e.g. MQTT on port 1883). */
   'application-data': { connection: TlsConnection; time: number; from: Side; bytes: Uint8Array; decrypted: boolean };
+  /** TCP bytes of one direction were never seen: what follows in that direction is not read. */
+  'stream-gap': { connection: TlsConnection; time: number; from: Side; length: number };
 }
 
 type Listener<K extends keyof TlsEvents> = (event: TlsEvents[K]) => void;
@@ -261,7 +263,11 @@ export class TlsInspector {
         desynchronised: false, protection: null, phase: 'handshake', pending: [], pendingBytes: 0,
         stream: new TcpStreamReassembler({
           data: (bytes) => this.streamData(tracked, direction, bytes),
-          gap: (length) => { connection.lostBytes += length; direction.desynchronised = true; },
+          gap: (length) => {
+            connection.lostBytes += length;
+            if (!direction.desynchronised) this.emit('stream-gap', { connection, time: tracked.now, from: side, length });
+            direction.desynchronised = true;
+          },
         }, this.maxBuffered),
       };
       tracked.directions[side] = direction;

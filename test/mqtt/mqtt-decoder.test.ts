@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MqttStreamDecoder, describeMqttPacket, startsWithConnect, type MqttStreamItem } from '../../emulator/mqtt/packets.js';
 import { MqttMonitor, type MqttErrorEvent, type MqttPacketEvent } from '../../emulator/mqtt/monitor.js';
 import { TlsInspector } from '../../emulator/tls/index.js';
-import { ETHERTYPE_IPV4, IP_PROTO_TCP, TCP_ACK, TCP_PSH, TCP_SYN, buildEthernet, buildIpv4, buildTcp } from '../../emulator/net/packet.js';
+import { ETHERTYPE_IPV4, IP_PROTO_TCP, TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN, buildEthernet, buildIpv4, buildTcp } from '../../emulator/net/packet.js';
 
 // ---- An encoder of our own, for the tests ---------------------------------------------------------
 
@@ -163,8 +163,10 @@ const HOST_MAC = Uint8Array.of(0x52, 0x55, 0x0a, 0, 2, 2);
 const BOARD_IP = 0x0a00_020f;
 const PEER_IP = 0x0a00_0202;
 
-/** Feeds one TCP connection's frames; `script` lists (side, payload) in wire order. */
-function conversation(inspector: TlsInspector, boardPort: number, peerPort: number, script: Array<['board' | 'peer', Uint8Array]>): void {
+/** Feeds one TCP connection's frames; `script` lists (side, payload) in wire order; `skip` leaves a
+ *  hole of that many bytes before the segment, `flags` replaces ACK|PSH. */
+function conversation(inspector: TlsInspector, boardPort: number, peerPort: number,
+  script: Array<['board' | 'peer', Uint8Array, { skip?: number; flags?: number }?]>): void {
   let boardSequence = 1000;
   let peerSequence = 5000;
   const frame = (fromBoard: boolean, flags: number, payload = new Uint8Array(0)) => {
@@ -180,8 +182,10 @@ function conversation(inspector: TlsInspector, boardPort: number, peerPort: numb
   boardSequence++;
   frame(false, TCP_SYN | TCP_ACK);
   peerSequence++;
-  for (const [side, payload] of script) {
-    frame(side === 'board', TCP_ACK | TCP_PSH, Uint8Array.from(payload));
+  for (const [side, payload, options] of script) {
+    const skip = options?.skip ?? 0;
+    if (side === 'board') boardSequence += skip; else peerSequence += skip;
+    frame(side === 'board', options?.flags ?? TCP_ACK | TCP_PSH, Uint8Array.from(payload));
     if (side === 'board') boardSequence += payload.length; else peerSequence += payload.length;
   }
 }
@@ -235,5 +239,19 @@ describe('MQTT monitor on the inspector\'s TCP streams', () => {
     expect(failures[0]!.message).toContain('CONNACK: remaining length 5');
     conversation(inspector, 49156, 1883, [['board', connect('good')], ['peer', connack(0)]]);
     expect(seen.map((e) => `${e.packet.name} ${e.packet.clientId ?? e.packet.returnCode}`)).toEqual(['CONNECT bad', 'CONNECT good', 'CONNACK 0']);
+  });
+
+  it('lost TCP segments end decoding of that direction with one error event saying so', () => {
+    const { inspector, seen, failures } = monitor();
+    conversation(inspector, 49157, 1883, [
+      ['board', connect('lossy')], ['peer', connack(0)],
+      // 12 bytes never arrive; what follows waits behind the hole until the reset flushes it.
+      ['board', publish('after/hole', 'x'), { skip: 12 }],
+      ['board', new Uint8Array(0), { flags: TCP_RST | TCP_ACK }],
+    ]);
+    expect(seen.map((e) => e.packet.name)).toEqual(['CONNECT', 'CONNACK']);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ direction: 'firmware→broker' });
+    expect(failures[0]!.message).toBe('12 bytes of the TCP stream were never seen (lost segments); the rest of this direction is not decoded');
   });
 });
