@@ -146,12 +146,25 @@ int main(void)
             }
             int n = tcp_recv(c, buffer, sizeof buffer, 0);
             if (n > 0) {
-                int sent = tcp_send(c, buffer, (size_t)n, 2000);
-                if (sent > 0) {
-                    tcp_echoed_bytes += (uint32_t)sent;
+                /* On a lossy link the send buffer can stay full past one timeout (RTO backoff):
+                 * keep the rest and try again rather than lose it, unless nothing moves for 20 s. */
+                int sent = 0, idle_tries = 0;
+                while (sent < n && idle_tries < 10) {
+                    int queued = tcp_send(c, buffer + sent, (size_t)(n - sent), 2000);
+                    if (queued < 0) {
+                        break;
+                    }
+                    sent += queued;
+                    idle_tries = queued > 0 ? 0 : idle_tries + 1;
                 }
+                tcp_echoed_bytes += (uint32_t)sent;
                 if (NET_ECHO_VERBOSE || sent != n) {
                     console_printf("TCP: echoed %d of %d bytes\n", sent, n);
+                }
+                if (sent != n) {
+                    console_printf("TCP: peer not taking data, aborting\n");
+                    tcp_abort(c);
+                    clients[i] = 0;
                 }
             } else if (n == 0) {
                 console_printf("TCP: peer closed, closing (%u bytes echoed in total)\n", (unsigned)tcp_echoed_bytes);

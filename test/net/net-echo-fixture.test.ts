@@ -232,3 +232,51 @@ describe('net-echo under bad frames from the network', () => {
     expect(after.txFrames).toBe(transmitted);
   });
 });
+
+// Loss on the board's side of the cable: every 7th TCP segment the board sends on the echo
+// connection (data or ACK) never reaches usernet. The firmware must retransmit its lost data (fast
+// retransmit or RTO), usernet its data whose ACK was lost; the host still gets every byte in order.
+// Regression for two fixture bugs this found: net-echo gave up a send after 2 s (892 bytes of this
+// echo lost), and once it kept sending, the echo deadlocked: lib/net ignored the ACK of segments
+// that arrived while its receive window was zero (the echo loop blocked in tcp_send, not reading).
+describe('net-echo TCP echo with frames from the board lost', () => {
+  let sim: Simulation;
+  beforeAll(async () => {
+    sim = await Simulation.load(fixture('net-echo'), { net: 'user', hostForwards: ['tcp:127.0.0.1:0-:7'] });
+  });
+  afterAll(async () => { await sim?.close(); });
+
+  it('echoes 64 KiB intact through retransmissions on both sides', async () => {
+    const usernet = sim.network;
+    if (!(usernet instanceof UserNet)) throw new Error('expected the usernet FramePort');
+    const port = usernet.hostForwardPorts[0]!.port;
+    await sim.uart().waitForLine(/^ECHO: ready/, { timeout: '10s' });
+    const pass = usernet.send.bind(usernet);
+    let segments = 0;
+    let dropped = 0;
+    let usernetRetransmissions = 0;
+    const seen = new Set<string>();
+    usernet.send = (frame: Uint8Array) => {
+      const r = decode(frame);
+      if (r.tcp && r.tcp.sourcePort === 7 && !(r.tcp.flags & 0x07) && ++segments % 7 === 0) { dropped++; return; } // not SYN/FIN/RST
+      pass(frame);
+    };
+    const link = sim.machine.ethernet.get('ETH') as HostEthernetLink;
+    link.tap((direction, frame) => {
+      const r = decode(frame);
+      if (direction !== 'rx' || !r.tcp || r.tcp.destinationPort !== 7 || r.tcp.payload.length === 0) return;
+      const key = `${r.tcp.sequence}:${r.tcp.payload.length}`;
+      if (seen.has(key)) usernetRetransmissions++;
+      seen.add(key);
+    });
+    const counters = sim.symbol('net_counters');
+    const firmwareRetransmissionsBefore = sim.readWord(counters + 36); // net_stats_t.tcp_retransmissions
+    const payload = patternBytes(64 * 1024, 11);
+    const back = await whileRunning(sim, () => tcpEcho('127.0.0.1', port, payload));
+    expect(back.length).toBe(payload.length);
+    expect(firstDifference(back, payload)).toBe(-1);
+    expect(dropped).toBeGreaterThan(10);
+    expect(sim.readWord(counters + 36) - firmwareRetransmissionsBefore).toBeGreaterThan(0);
+    expect(usernetRetransmissions).toBeGreaterThan(0);
+  });
+});

@@ -471,9 +471,14 @@ void tcp_input(uint32_t source, uint32_t destination, const uint8_t *segment, si
         acceptable = rcv_wnd == 0 ? seq == s->rcv_nxt
                                   : seq_ge(seq, s->rcv_nxt) && seq_lt(seq, s->rcv_nxt + rcv_wnd);
         if (!acceptable && seq == s->rcv_nxt) acceptable = 1;
+    } else if (rcv_wnd == 0) {
+        /* Zero window: the data cannot be taken, but a segment covering rcv_nxt (a window probe, a
+         * retransmission) still carries a valid ACK (RFC 9293 §3.10.7.4). Ignoring it deadlocks a
+         * peer that only retransmits while our application waits for that ACK to send. */
+        acceptable = seq_le(seq, s->rcv_nxt) && seq_gt(seq + (uint32_t)data_length, s->rcv_nxt);
     } else {
-        acceptable = rcv_wnd > 0 && ((seq_ge(seq, s->rcv_nxt) && seq_lt(seq, s->rcv_nxt + rcv_wnd)) ||
-                                     (seq_lt(seq, s->rcv_nxt) && seq_gt(seq + (uint32_t)data_length, s->rcv_nxt)));
+        acceptable = (seq_ge(seq, s->rcv_nxt) && seq_lt(seq, s->rcv_nxt + rcv_wnd)) ||
+                     (seq_lt(seq, s->rcv_nxt) && seq_gt(seq + (uint32_t)data_length, s->rcv_nxt));
     }
     if (!acceptable) {
         if (!(flags & TCP_RST)) send_ack(s);
