@@ -53,6 +53,12 @@ const STACK_POINTERS = [Reg.MSP, Reg.PSP];
 const FRAME_REGISTERS = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R12, Reg.LR];
 const CORE_STATE_REGISTERS = [Reg.R0, Reg.R1, Reg.R2, Reg.R3, Reg.R4, Reg.R5, Reg.R6, Reg.R7, Reg.R8, Reg.R9, Reg.R10, Reg.R11, Reg.R12, Reg.SP, Reg.LR, Reg.PC, Reg.XPSR];
 
+/** Why an instruction fetch failed, in words for fault reports. */
+function fetchProblem(address: number, unmapped: boolean): string {
+  if ((address >= 0x4000_0000 && address < 0x6000_0000) || address >= 0xe000_0000) return 'execute-never region of the memory map';
+  return unmapped ? 'nothing is mapped there' : 'mapped without execute permission';
+}
+
 export type CoreStop =
   | { kind: 'budget' }
   | { kind: 'exit'; code: number; reason: string }
@@ -511,7 +517,7 @@ export class CortexM33 {
         // Unicorn reports a fetch from nowhere (a jump to 0xDEADBEEF) as a prefetch abort at PC.
         const pc = e.readRegister(Reg.PC);
         this.instructionFetchFault(pc, true);
-        if (this.lastFault) this.lastFault.summary = `instruction fetch from ${hex(pc)}, where nothing executable is mapped: ${this.lastFault.summary}`;
+        if (this.lastFault) this.lastFault.summary = `instruction fetch from ${hex(pc)} (${fetchProblem(pc, true)}): ${this.lastFault.summary}`;
         return;
       }
       case EngineException.INVSTATE:
@@ -585,7 +591,11 @@ export class CortexM33 {
   private handleMemoryFault(stop: Extract<StopReason, { kind: 'memory-fault' }>): void {
     const pc = this.engine.readRegister(Reg.PC);
     if (stop.access === 'fetch') {
+      const before = this.lastFault;
       this.instructionFetchFault(stop.address, stop.unmapped);
+      if (this.lastFault && this.lastFault !== before) {
+        this.lastFault.summary = `instruction fetch from ${hex(stop.address)} (${fetchProblem(stop.address, stop.unmapped)}): ${this.lastFault.summary}`;
+      }
       return;
     }
     const programmed = stop.access === 'write' && !stop.unmapped ? executeStoreIntoProgrammer(this.engine, this.bus, stop.address) : null;

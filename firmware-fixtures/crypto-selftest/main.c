@@ -78,6 +78,7 @@ int main(void)
     run_hash_tests();
     run_pka_tests();
     run_aes_tests();
+    run_library_tests();
     sh_printf("DONE %d failure(s)\n", failures);
     return failures != 0;
 }

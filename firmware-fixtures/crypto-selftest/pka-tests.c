@@ -398,5 +398,8 @@ void run_pka_tests(void)
         } else {
             run_rsa(&input_rsa);
         }
-    }
+    }    /* Back to polling for lib/crypto's driver, which runs next. */
+    PKA_CR &= ~PKA_CR_ALL_IE;
+    NVIC_ICER(PKA_IRQ / 32) = 1u << (PKA_IRQ % 32);
+    h5_irq_handlers[PKA_IRQ] = 0;
 }

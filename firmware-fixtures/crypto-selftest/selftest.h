@@ -6,7 +6,10 @@
  *   KAT <name> <hex>            a value OpenSSL recomputes (digest, MAC, ciphertext, point, ...)
  *   VERIFY <name> <valid|invalid>
  *   UNAVAILABLE <name> <reason> the block refused the operation (the H563's PKA, RM0481 §36.3)
+ *   SIGNATURE <name> <r||s>     an ECDSA signature for OpenSSL to verify
  *   FAIL <name> <reason>        a driver error (timeout, error flag); the run exits non-zero
+ * The lib-* lines come from firmware-fixtures/lib/crypto, the drivers the TLS fixture uses
+ * (software P-256, RSA and AES-GCM where the device lacks the block), checked the same way.
  * Inputs that OpenSSL makes (keys, signatures, curve parameters, messages) are written by the
  * test into the input_* symbols (section .noinit, so startup leaves them alone) before the run.
  */
@@ -60,6 +63,7 @@ struct rsa_input {
     uint8_t message[RSA_BYTES_MAX];   /* a number below n we raise to d (CRT and protected modes) */
     uint8_t d[RSA_BYTES_MAX];         /* private exponent and phi(n) = (p-1)(q-1), protected mode */
     uint8_t phi[RSA_BYTES_MAX];
+    uint8_t pss_signature[RSA_BYTES_MAX]; /* OpenSSL's RSASSA-PSS (SHA-256, 32-byte salt) signature */
 };
 _Static_assert(offsetof(struct rsa_input, signature) == 8 + RSA_BYTES_MAX + 5 * (RSA_BYTES_MAX / 2), "rsa_input layout");
 
@@ -90,5 +94,6 @@ void run_hash_tests(void);
 
 void run_pka_tests(void);
 void run_aes_tests(void);
+void run_library_tests(void);
 
 #endif

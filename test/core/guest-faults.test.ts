@@ -65,6 +65,44 @@ describe('guest faults: bad vector table', () => {
   });
 });
 
+describe('guest faults: bad reset vector', () => {
+  /** hello with its reset vector replaced, then a reset: what the core does with it. */
+  async function resetWith(vector: number): Promise<{ result: RunResult; console: string; text: string }> {
+    const sim = await Simulation.load(fixture('hello'));
+    try {
+      const word = new Uint8Array(4);
+      new DataView(word.buffer).setUint32(0, vector, true);
+      expect(sim.machine.bus.debugWrite(0x0800_0004, word)).toBe(true);
+      sim.machine.reset();
+      const result = await sim.runFor('10ms');
+      const report = result.fault ?? sim.machine.core.lastFault;
+      return { result, console: sim.consoleText, text: report ? formatFaultReport(report) : '' };
+    } finally {
+      await sim.close();
+    }
+  }
+
+  it('a reset vector into unmapped space (0x60000001, FMC bank 1 with no memory) is an IBUSERR bus fault escalated to HardFault', async () => {
+    const run = await resetWith(0x6000_0001);
+    // hello's HardFault handler is the common Default_Handler: it prints IPSR and exits 100 + 3.
+    expect(run.result).toMatchObject({ reason: 'exit', exitCode: 103 });
+    expect(run.console).toContain('unexpected exception 3');
+    expect(run.text).toMatch(/^HardFault: instruction fetch from 0x60000000 \(nothing is mapped there\): IBUSERR/);
+    expect(run.text).toMatch(/IBUSERR: bus error on instruction fetch/);
+    expect(run.text).toMatch(/FORCED/);
+  });
+
+  it('a reset vector without the Thumb bit is INVSTATE on the first instruction, escalated to HardFault', async () => {
+    const sim = await Simulation.load(fixture('hello'));
+    const entry = sim.machine.bus.debugRead(0x0800_0004, 4)!;
+    await sim.close();
+    const run = await resetWith(new DataView(entry.buffer).getUint32(0, true) & ~1);
+    expect(run.result).toMatchObject({ reason: 'exit', exitCode: 103 });
+    expect(run.text).toMatch(/^HardFault: INVSTATE/);
+    expect(run.text).toMatch(/<Reset_Handler>/);
+  });
+});
+
 describe('guest faults: thread stack overflow under PSPLIM', () => {
   it('recursion on PSP below PSPLIM is a UsageFault STKOF naming the function and the limit', async () => {
     const run = await runCase('stkof');
@@ -140,6 +178,7 @@ describe('guest faults: executing from execute-never space', () => {
       expect(run.report).toMatchObject({ kind: 'MemManage', pc: address });
       expect(run.report!.lrSymbol).toMatch(/^jump_to|^main/);
       expect(run.text).toMatch(/IACCVIOL: instruction fetch from a location that does not permit execution/);
+      expect(run.text).toMatch(new RegExp(`^MemManage: instruction fetch from 0x${address.toString(16).padStart(8, '0')} \\(execute-never region of the memory map\\): IACCVIOL`));
     });
   }
 });

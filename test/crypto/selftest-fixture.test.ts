@@ -82,7 +82,7 @@ interface Inputs {
   shortKey: Uint8Array;
   longKey: Uint8Array;
   curves: CurveCase[];
-  rsa: ReturnType<OpenSsl['rsaKey']> & { signature: Uint8Array; message: Uint8Array };
+  rsa: ReturnType<OpenSsl['rsaKey']> & { signature: Uint8Array; pssSignature: Uint8Array; message: Uint8Array };
   aesKey: Uint8Array;
   aesIv: Uint8Array;
   aesData: Uint8Array;
@@ -115,11 +115,13 @@ function makeInputs(ssl: OpenSsl): Inputs {
   });
   const rsaKey = ssl.rsaKey('rsa', RSA_BITS);
   const signature = new Uint8Array(ssl.ok(['dgst', '-sha256', '-sign', rsaKey.pem, messageFile]));
+  const pssSignature = new Uint8Array(ssl.ok(['dgst', '-sha256', '-sign', rsaKey.pem, '-sigopt', 'rsa_padding_mode:pss',
+    '-sigopt', 'rsa_pss_saltlen:32', messageFile]));
   const rsaMessage = pattern(RSA_BITS / 8, 11);
   rsaMessage[0] = 0x01; // below n, whose top bit is set
   return {
     message, shortKey: pattern(20, 1), longKey: pattern(200, 2), curves,
-    rsa: { ...rsaKey, signature, message: rsaMessage },
+    rsa: { ...rsaKey, signature, pssSignature, message: rsaMessage },
     aesKey: pattern(32, 3), aesIv: pattern(16, 4), aesData: pattern(AES_DATA_BYTES, 5), aad: pattern(GCM_AAD_BYTES, 6),
   };
 }
@@ -149,6 +151,7 @@ function writeInputs(sim: Simulation, inputs: Inputs): void {
   put('input_rsa', rsa.message, 8 + 2 * RSA_BYTES_MAX + 5 * (RSA_BYTES_MAX / 2));
   put('input_rsa', bytesOf(rsa.d, size), 8 + 3 * RSA_BYTES_MAX + 5 * (RSA_BYTES_MAX / 2));
   put('input_rsa', bytesOf((rsa.p - 1n) * (rsa.q - 1n), size), 8 + 4 * RSA_BYTES_MAX + 5 * (RSA_BYTES_MAX / 2));
+  put('input_rsa', rsa.pssSignature, 8 + 5 * RSA_BYTES_MAX + 5 * (RSA_BYTES_MAX / 2));
   put('input_aes_key', inputs.aesKey);
   put('input_aes_iv', inputs.aesIv);
   put('input_aes_data', inputs.aesData);
@@ -244,6 +247,68 @@ function verifyChecks(report: () => Report): void {
   });
 }
 
+/** An ECDSA signature r || s the fixture printed, checked by `openssl pkeyutl -verify` with our key. */
+function opensslVerifies(curve: CurveCase, printedValue: string, flip = 0n): { status: number; stdout: Buffer; stderr: string } {
+  const r = BigInt(`0x${printedValue.slice(0, 2 * curve.bytes)}`);
+  const s = BigInt(`0x${printedValue.slice(2 * curve.bytes)}`) ^ flip;
+  return ssl.run(['pkeyutl', '-verify', '-pubin', '-inkey', curve.ours.pubPem, '-in', curve.digestFile,
+    '-sigfile', ssl.write(`${curve.label}-fixture.sig`, encodeSignature(r, s))]);
+}
+
+function rsaRecovered(): string {
+  return hex(ssl.ok(['pkeyutl', '-verifyrecover', '-inkey', inputs.rsa.pem, '-pkeyopt', 'rsa_padding_mode:none',
+    '-in', ssl.write('rsa.sig', inputs.rsa.signature)]));
+}
+
+/** lib/crypto (the TLS fixture's drivers): PKA or software P-256, RSA checks, AES-GCM on the block or in software. */
+function libraryChecks(report: () => Report): void {
+  it('lib/crypto: incremental and software SHA-256, HMAC-SHA256 equal openssl dgst', () => {
+    const r = report();
+    const digest = opensslDigest('sha256', inputs.message);
+    expect(printed(r, 'KAT', 'lib-sha256-incremental')).toBe(digest);
+    expect(printed(r, 'KAT', 'lib-sha256-soft')).toBe(digest);
+    expect(printed(r, 'KAT', 'lib-hmac-sha256-short-key')).toBe(opensslDigest('sha256', inputs.message, inputs.shortKey));
+    expect(printed(r, 'KAT', 'lib-hmac-sha256-long-key')).toBe(opensslDigest('sha256', inputs.message, inputs.longKey));
+  });
+
+  it('lib/crypto P-256: public key and ECDH (both paths) equal OpenSSL; its signatures verify with OpenSSL; OpenSSL\'s verify on it', () => {
+    const r = report();
+    const curve = inputs.curves[0]!;
+    const expectedPublic = hex(bytesOf(curve.ours.x, 32)) + hex(bytesOf(curve.ours.y, 32));
+    const secret = hex(ssl.ok(['pkeyutl', '-derive', '-inkey', curve.ours.pem, '-peerkey', ssl.path('ec256-peer.pub.pem')]));
+    expect(printed(r, 'KAT', 'lib-p256-public')).toBe(expectedPublic);
+    expect(printed(r, 'KAT', 'lib-p256-soft-public')).toBe(expectedPublic);
+    expect(printed(r, 'KAT', 'lib-p256-ecdh')).toBe(secret);
+    expect(printed(r, 'KAT', 'lib-p256-soft-ecdh')).toBe(secret);
+    for (const name of ['lib-p256-sign', 'lib-p256-soft-sign']) {
+      const result = opensslVerifies(curve, printed(r, 'SIGNATURE', name));
+      expect(result.status, `${name}: ${result.stderr}`).toBe(0);
+    }
+    expect(printed(r, 'VERIFY', 'lib-p256-own-signature')).toBe('valid');
+    expect(printed(r, 'VERIFY', 'lib-p256-openssl-signature')).toBe('valid');
+    expect(printed(r, 'VERIFY', 'lib-p256-soft-openssl-signature')).toBe('valid');
+    expect(printed(r, 'VERIFY', 'lib-p256-soft-openssl-signature-other-hash')).toBe('invalid');
+  });
+
+  it('lib/crypto RSA-2048: s^e mod n equals OpenSSL; OpenSSL\'s PKCS#1 v1.5 and PSS signatures verify, PSS over another hash does not', () => {
+    const r = report();
+    expect(printed(r, 'KAT', 'lib-rsa-public')).toBe(rsaRecovered());
+    expect(printed(r, 'VERIFY', 'lib-rsa-pkcs1-openssl-signature')).toBe('valid');
+    expect(printed(r, 'VERIFY', 'lib-rsa-pss-openssl-signature')).toBe('valid');
+    expect(printed(r, 'VERIFY', 'lib-rsa-pss-openssl-signature-other-hash')).toBe('invalid');
+  });
+
+  it('lib/crypto AES-128-GCM: ciphertext and tag equal OpenSSL; decryption checks the tag', () => {
+    const r = report();
+    const expected = gcmReference(inputs.aesKey.subarray(0, 16), inputs.aesIv.subarray(0, 12), inputs.aad,
+      inputs.aesData.subarray(0, GCM_PAYLOAD_BYTES));
+    expect(printed(r, 'KAT', 'lib-gcm-128-ciphertext')).toBe(expected.ciphertext);
+    expect(printed(r, 'KAT', 'lib-gcm-128-tag')).toBe(expected.tag);
+    expect(printed(r, 'VERIFY', 'lib-gcm-128-decrypt')).toBe('valid');
+    expect(printed(r, 'VERIFY', 'lib-gcm-128-decrypt-wrong-tag')).toBe('invalid');
+  });
+}
+
 function run(report: () => Report): void {
   it('ran to the end with no driver failure', () => {
     const r = report();
@@ -262,6 +327,7 @@ describe('crypto-selftest on stm32h563 (PKA in limited mode, no AES)', () => {
   run(() => report);
   hashChecks(() => report);
   verifyChecks(() => report);
+  libraryChecks(() => report);
 
   it('every PKA operation other than ECDSA verification is refused (OPERRF), and AES is absent', () => {
     for (const curve of CURVES) {
@@ -284,6 +350,7 @@ describe('crypto-selftest on stm32h573 (full PKA, AES, SAES)', () => {
   run(() => report);
   hashChecks(() => report);
   verifyChecks(() => report);
+  libraryChecks(() => report);
 
   it.each(CURVES.map((c) => c.label))('%s: public key d*G and ECDH secret equal openssl ec / pkeyutl -derive', (label) => {
     const curve = inputs.curves.find((c) => c.label === label)!;
@@ -297,22 +364,16 @@ describe('crypto-selftest on stm32h573 (full PKA, AES, SAES)', () => {
     const curve = inputs.curves.find((c) => c.label === label)!;
     const value = printed(report, 'SIGNATURE', `${label}-sign`);
     expect(value).toHaveLength(4 * curve.bytes);
-    const r = BigInt(`0x${value.slice(0, 2 * curve.bytes)}`);
-    const s = BigInt(`0x${value.slice(2 * curve.bytes)}`);
-    const verify = (sig: Uint8Array) => ssl.run(['pkeyutl', '-verify', '-pubin', '-inkey', curve.ours.pubPem, '-in', curve.digestFile,
-      '-sigfile', ssl.write(`${label}-pka.sig`, sig)]);
-    const good = verify(encodeSignature(r, s));
+    const good = opensslVerifies(curve, value);
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout.toString()).toMatch(/Signature Verified Successfully/);
-    expect(verify(encodeSignature(r, s ^ 1n)).status).not.toBe(0);
+    expect(opensslVerifies(curve, value, 1n).status).not.toBe(0);
     expect(printed(report, 'VERIFY', `${label}-own-signature`)).toBe('valid');
   });
 
   it('RSA-2048: s^e mod n, and m^d mod n in CRT and protected modes, equal openssl pkeyutl with padding none', () => {
     const rsa = inputs.rsa;
-    const recovered = ssl.ok(['pkeyutl', '-verifyrecover', '-inkey', rsa.pem, '-pkeyopt', 'rsa_padding_mode:none',
-      '-in', ssl.write('rsa.sig', rsa.signature)]);
-    expect(printed(report, 'KAT', 'rsa-public')).toBe(hex(recovered));
+    expect(printed(report, 'KAT', 'rsa-public')).toBe(rsaRecovered());
     // m^d mod n: the raw private-key operation, which pkeyutl runs as a decryption without padding
     const signed = ssl.ok(['pkeyutl', '-decrypt', '-inkey', rsa.pem, '-pkeyopt', 'rsa_padding_mode:none',
       '-in', ssl.write('rsa.message', rsa.message)]);
