@@ -35,6 +35,10 @@ export function executeStoreIntoProgrammer(engine: Engine, bus: Bus, address: nu
     for (const hook of hooks) hook.remove();
     for (const { offset, bytes } of saved.reverse()) region.data.set(bytes, offset);
   }
+  // The store did not complete (a breakpoint before it, or a second fault, e.g. an STM running past
+  // the end of flash): nothing reaches the programmer and the caller reports a bus fault, so the
+  // core never spins re-executing it.
+  if (executed === 0) return null;
   for (const write of writes) programmer.programWrite(write.offset, write.size, write.value, write.secure);
   return { executed, region, offsets: writes.map((w) => w.offset) };
 }
