@@ -56,6 +56,7 @@ async function echoThroughForward(port: number, bytes: number, counters: { tx: n
 
 /** Boots net-echo on usernet, echoes `bytes` through a hostfwd and prints the figures. */
 export async function benchNet(bytes = TRANSFER_BYTES): Promise<void> {
+  const loadStart = performance.now();
   const sim = await Simulation.load(fixture('net-echo'), { net: 'user', hostForwards: ['tcp:127.0.0.1:0-:7'] });
   try {
     const usernet = sim.network;
@@ -65,6 +66,8 @@ export async function benchNet(bytes = TRANSFER_BYTES): Promise<void> {
     const counters = { tx: 0, rx: 0, bytes: 0 };
     sim.machine.ethernet.get('ETH')!.tap((direction, frame) => { counters[direction]++; counters.bytes += frame.length; });
     await sim.uart('USART3').waitForLine(/^ECHO: ready/, { timeout: '60s' });
+    const bootMs = performance.now() - loadStart;
+    const bootVirtual = sim.virtualSeconds;
     let done = false;
     const running = sim.runUntil(() => done, { timeout: '3600s' });
     let transfer: EchoTransfer;
@@ -78,6 +81,7 @@ export async function benchNet(bytes = TRANSFER_BYTES): Promise<void> {
     const frames = transfer.frames.tx + transfer.frames.rx;
     const mib = (bytes / (1 << 20)).toFixed(bytes % (1 << 20) === 0 ? 0 : 2);
     process.stdout.write(`\nnetwork: net-echo over usernet TCP, host client via hostfwd 127.0.0.1:${port} -> board port 7, ${mib} MiB out and back\n`);
+    line('net-echo load to "ECHO: ready" (realtime)', `${(bootMs / 1000).toFixed(3)} s`, `${bootVirtual.toFixed(3)} s virtual: PHY autonegotiation, DHCP, ping, DNS, SNTP`);
     line('usernet TCP echo, wall time', `${seconds.toFixed(3)} s`, `${transfer.received} bytes back, identical`);
     line('usernet TCP echo, frames/s at the board MAC', `${(frames / seconds).toFixed(0)} /s`, `${frames} frames (board tx ${transfer.frames.tx}, rx ${transfer.frames.rx})`);
     line('usernet TCP echo, payload Mbit/s', `${(bytes * 8 / seconds / 1e6).toFixed(2)} Mbit/s`, 'one direction; the same bytes also come back');
