@@ -137,8 +137,9 @@ export function checkEngineAvailable(): void {
 export class UnicornEngine implements Engine {
   private readonly lib = loadLibrary();
   private handle: unknown;
-  /** struct h5_counter { u64 executed; u64 limit; size_t hook } in memory we own (see engine-helpers.c). */
-  private readonly counter = new Uint8Array(24);
+  /** struct h5_counter { u64 executed; u64 limit; size_t hook; u32 recent[4]; u32 sequence } in
+   * memory we own (see engine-helpers.c); 48 bytes with the tail padding. */
+  private readonly counter = new Uint8Array(48);
   private readonly counterWords = new Uint32Array(this.counter.buffer);
   private blockRing: unknown = null;
   private readonly registered: unknown[] = [];

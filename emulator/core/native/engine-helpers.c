@@ -12,9 +12,11 @@
 #include <unicorn/unicorn.h>
 
 struct h5_counter {
-    uint64_t executed; /* instructions executed since the counter was last armed */
-    uint64_t limit;    /* stop before the instruction that would exceed this */
+    uint64_t executed;   /* instructions executed since the counter was last armed */
+    uint64_t limit;      /* stop before the instruction that would exceed this */
     uc_hook hook;
+    uint32_t recent[4];  /* addresses of the last four instructions, indexed by sequence & 3 */
+    uint32_t sequence;   /* instructions seen since install (wraps) */
 };
 
 struct h5_block_ring {
@@ -25,17 +27,48 @@ struct h5_block_ring {
     uc_hook hook;
 };
 
+/*
+ * The engine keeps the IT-block state (ITSTATE) in translation-time flags and does not write it
+ * back when a run stops between an IT instruction and the end of its block: the next run would
+ * execute the remaining conditional instructions unconditionally. So a stop is never made inside
+ * an IT block; it waits for the first instruction after the block (at most four later), and
+ * those instructions are counted. `address` is the instruction about to run; the last four
+ * executed instructions are in `recent`, so the IT instruction, if any, is found exactly.
+ */
+static int inside_it_block(uc_engine *uc, const struct h5_counter *counter, uint64_t address)
+{
+    uint32_t back;
+    (void)address;
+    for (back = 1; back <= 4 && back <= counter->sequence; back++) {
+        uint16_t halfword = 0;
+        uint32_t mask;
+        uint32_t length;
+        if (uc_mem_read(uc, counter->recent[(counter->sequence - back) & 3], &halfword, 2) != UC_ERR_OK) {
+            return 0;
+        }
+        mask = halfword & 0xfu;
+        if ((halfword & 0xff00u) != 0xbf00u || mask == 0) {
+            continue; /* not an IT instruction (0xbfx0 are hints: NOP, YIELD, WFE, WFI, SEV) */
+        }
+        /* The block holds 4 - (trailing zeros of the mask) instructions after the IT. */
+        length = (mask & 1u) ? 4 : (mask & 2u) ? 3 : (mask & 4u) ? 2 : 1;
+        return back <= length;
+    }
+    return 0;
+}
+
 static void count_instruction(uc_engine *uc, uint64_t address, uint32_t size, void *user_data)
 {
     struct h5_counter *counter = (struct h5_counter *)user_data;
-    (void)address;
     (void)size;
     /* The hook runs before its instruction and a stop requested here prevents it from running,
      * so it is not counted now; it is counted when the next run starts with it. */
-    if (counter->executed >= counter->limit) {
+    if (counter->executed >= counter->limit && !inside_it_block(uc, counter, address)) {
         uc_emu_stop(uc);
         return;
     }
+    counter->recent[counter->sequence & 3] = (uint32_t)address;
+    counter->sequence++;
     counter->executed++;
 }
 
@@ -45,6 +78,7 @@ int h5_counter_install(uc_engine *uc, struct h5_counter *counter)
 {
     counter->executed = 0;
     counter->limit = 0;
+    counter->sequence = 0;
     return uc_hook_add(uc, &counter->hook, UC_HOOK_CODE, (void *)count_instruction, counter, 1, 0);
 }
 
@@ -52,6 +86,17 @@ int h5_counter_install(uc_engine *uc, struct h5_counter *counter)
  * first, so called first) has already counted. */
 void h5_counter_stop_before_current(uc_engine *uc, struct h5_counter *counter)
 {
+    uint32_t address = counter->recent[(counter->sequence - 1) & 3];
+    if (counter->sequence > 0) {
+        /* Forget the current instruction, so the IT-block check looks at what ran before it. */
+        counter->sequence--;
+        if (inside_it_block(uc, counter, address)) {
+            /* Cannot stop here (see inside_it_block): run on and stop after the block. */
+            counter->sequence++;
+            counter->limit = counter->executed;
+            return;
+        }
+    }
     if (counter->executed > 0) {
         counter->executed--;
     }
