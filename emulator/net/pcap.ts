@@ -145,6 +145,11 @@ export class PcapPort implements FramePort {
     inner.onLinkChange((up) => this.writer.comment(`link ${up ? 'up' : 'down'}`));
   }
 
+  /** The port being captured (e.g. the UserNet, for its hostfwd ports). */
+  get captured(): FramePort {
+    return this.inner;
+  }
+
   get linkUp(): boolean {
     return this.inner.linkUp;
   }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Simulation } from '../../emulator/harness/simulation.js';
 import type { HostEthernetLink } from '../../emulator/harness/host-links.js';
 import { ETHERTYPE_IPV4, IP_PROTO_ICMP, buildEthernet, buildIcmp, buildIpv4, parseIp, parseMac } from '../../emulator/net/packet.js';
+import { PcapPort } from '../../emulator/net/pcap.js';
 import { UserNet } from '../../emulator/net/usernet/usernet.js';
 import type { EthernetMac } from '../../peripherals/ethernet/eth.js';
 import { firstDifference, patternBytes, tcpEcho, udpEcho, whileRunning } from '../helpers/echo-clients.js';
@@ -61,7 +62,7 @@ for (const variant of variants) {
       sim = await Simulation.load(fixture(variant.name), {
         net: 'user', pcap: capture, hostForwards: ['tcp:127.0.0.1:0-:7', 'udp:127.0.0.1:0-:7'],
       });
-      const usernet = (sim.network as { inner?: unknown }).inner;
+      const usernet = sim.network instanceof PcapPort ? sim.network.captured : null;
       if (!(usernet instanceof UserNet)) throw new Error('expected usernet behind the pcap wrapper');
       tcpPort = usernet.hostForwardPorts.find((f) => f.rule.protocol === 'tcp')!.port;
       udpPort = usernet.hostForwardPorts.find((f) => f.rule.protocol === 'udp')!.port;
