@@ -67,6 +67,13 @@ export interface Engine {
    * ever run (a fetch that keeps aborting); never from an MMIO callback.
    */
   stop(immediately?: boolean): void;
+  /**
+   * Marks the instructions that may unmask interrupts (one bit per halfword from `base`, `size`
+   * bytes): while the watch is armed, a run ends with 'requested' right after one of them, so a
+   * pending interrupt is taken at the instruction where silicon takes it. Null clears it.
+   */
+  setUnmaskWatch(bitmap: Uint8Array | null, base: number, size: number): void;
+  armUnmaskWatch(armed: boolean): void;
   /** Instructions executed so far in the current (or last) `run`; cheap enough for every MMIO access. */
   instructionsThisRun(): number;
   /** From a code hook only: ends the run before the hooked instruction executes (breakpoints). */

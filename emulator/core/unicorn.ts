@@ -55,6 +55,7 @@ interface HelperLibrary {
   h5_write_registers: (uc: unknown, ids: Int32Array, values: Uint8Array, count: number) => number;
   h5_counter_stop_before_current: (uc: unknown, counter: Uint8Array) => void;
   h5_counter_remove: (uc: unknown, counter: Uint8Array) => void;
+  h5_counter_set_watch: (counter: Uint8Array, bitmap: Uint8Array | null, base: number, size: number) => void;
   h5_block_ring_install: (uc: unknown, capacity: number) => unknown;
   h5_block_ring_copy: (ring: unknown, out: Uint32Array, max: number) => number;
   h5_block_ring_remove: (uc: unknown, ring: unknown) => void;
@@ -121,6 +122,7 @@ function loadLibrary() {
     h5_write_registers: helperLib.func('int h5_write_registers(void *uc, const int *ids, const void *values, int count)'),
     h5_counter_stop_before_current: helperLib.func('void h5_counter_stop_before_current(void *uc, void *counter)'),
     h5_counter_remove: helperLib.func('void h5_counter_remove(void *uc, void *counter)'),
+    h5_counter_set_watch: helperLib.func('void h5_counter_set_watch(void *counter, void *bitmap, uint32_t base, uint32_t size)'),
     h5_block_ring_install: helperLib.func('void *h5_block_ring_install(void *uc, uint32_t capacity)'),
     h5_block_ring_copy: helperLib.func('uint32_t h5_block_ring_copy(void *ring, _Out_ uint32_t *out, uint32_t max)'),
     h5_block_ring_remove: helperLib.func('void h5_block_ring_remove(void *uc, void *ring)'),
@@ -137,9 +139,11 @@ export function checkEngineAvailable(): void {
 export class UnicornEngine implements Engine {
   private readonly lib = loadLibrary();
   private handle: unknown;
-  /** struct h5_counter { u64 executed; u64 limit; size_t hook; u32 recent[4]; u32 sequence } in
-   * memory we own (see engine-helpers.c); 48 bytes with the tail padding. */
-  private readonly counter = new Uint8Array(48);
+  /** struct h5_counter { u64 executed; u64 limit; size_t hook; u32 recent[4]; u32 sequence;
+   * u32 watch_armed (word 11); u32 watch_hit (word 12); u32 watch_base, watch_size, pad; ptr
+   * watch_bitmap } in memory we own (see engine-helpers.c): 72 bytes. */
+  private readonly counter = new Uint8Array(72);
+  private watchBitmap: Uint8Array | null = null;
   private readonly counterWords = new Uint32Array(this.counter.buffer);
   private blockRing: unknown = null;
   private readonly registered: unknown[] = [];
@@ -267,6 +271,7 @@ export class UnicornEngine implements Engine {
     const words = this.counterWords;
     words[0] = 0; words[1] = 0;
     words[2] = maxInstructions >>> 0; words[3] = Math.floor(maxInstructions / 0x1_0000_0000);
+    words[12] = 0;
     const pc = this.readRegister(11);
     const code = uc.uc_emu_start(this.handle, BigInt((pc | 1) >>> 0), NO_UNTIL, 0n, 0);
     const executed = words[0]! + words[1]! * 0x1_0000_0000;
@@ -274,7 +279,7 @@ export class UnicornEngine implements Engine {
     let stop: StopReason;
     if (this.pendingFault) stop = this.pendingFault;
     else if (code !== 0) stop = { kind: 'engine-error', code, message: uc.uc_strerror(code) };
-    else if (this.stopRequested) stop = { kind: 'requested' };
+    else if (this.stopRequested || words[12]) stop = { kind: 'requested' };
     else if (executed >= maxInstructions) stop = { kind: 'limit' };
     else stop = { kind: 'idle' };
     return { executed, stop };
@@ -288,6 +293,15 @@ export class UnicornEngine implements Engine {
     words[2] = words[0]!;
     words[3] = words[1]!;
     if (immediately) this.lib.uc.uc_emu_stop(this.handle);
+  }
+
+  setUnmaskWatch(bitmap: Uint8Array | null, base: number, size: number): void {
+    this.watchBitmap = bitmap;
+    this.lib.helpers.h5_counter_set_watch(this.counter, bitmap, base >>> 0, Math.min(size, (bitmap?.byteLength ?? 0) * 16));
+  }
+
+  armUnmaskWatch(armed: boolean): void {
+    if (this.watchBitmap) this.counterWords[11] = armed ? 1 : 0;
   }
 
   instructionsThisRun(): number {

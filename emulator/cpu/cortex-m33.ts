@@ -10,6 +10,7 @@ import { Exception, type MaskState, type Nvic } from './nvic.js';
 import type { SystemControlSpace } from './system-control.js';
 import { CFSR, HFSR } from './system-control.regs.js';
 import { Semihosting } from './semihosting.js';
+import { unmaskBitmap } from './unmask-watch.js';
 import { executeStoreIntoProgrammer } from './programmed-write.js';
 import { readStackLimits } from './stack-limits.js';
 import { UnalignedTrap } from './unaligned-trap.js';
@@ -251,6 +252,12 @@ export class CortexM33 {
     const pc = this.engine.readRegister(Reg.PC);
     const symbol = this.symbol(pc);
     return `${register} (${hex(poll.address)}) reads ${hex(poll.value)}, polled at PC ${hex(pc)}${symbol ? ` <${symbol}>` : ''}`;
+  }
+
+  /** Scans the code image at `base` for instructions that may unmask interrupts (see
+   * unmask-watch.ts); called on every reset, so a debugger's `load` is seen too. */
+  watchUnmasking(base: number, code: Uint8Array): void {
+    this.engine.setUnmaskWatch(unmaskBitmap(code), base, code.byteLength);
   }
 
   /** Power-on or system reset of the core: registers, SCS, vector fetch. */
@@ -703,6 +710,9 @@ export class CortexM33 {
 
       const masked = this.nvic.highestPending() !== 0;
       let slice = Math.min(remaining, MAX_SLICE, Math.max(1, this.clock.cyclesToNextEvent()));
+      // A masked pending interrupt is taken right after the instruction that unmasks it (when
+      // that instruction is in the scanned image; short slices catch the rest).
+      this.engine.armUnmaskWatch(masked);
       if (masked) slice = Math.min(slice, MASKED_PENDING_SLICE);
       if (options.singleStep) slice = 1;
       const accessesBefore = this.peripheralAccesses;

@@ -213,6 +213,8 @@ export class Machine {
     if (this.resetReasons.length > 1024) this.resetReasons.splice(0, 512);
     this.bus.reset();
     this.dwt.reset();
+    const flash = this.memories.get('FLASH');
+    if (flash) this.core.watchUnmasking(flash.base, flash.data);
     this.core.reset();
   }
 

@@ -17,6 +17,12 @@ struct h5_counter {
     uc_hook hook;
     uint32_t recent[4];  /* addresses of the last four instructions, indexed by sequence & 3 */
     uint32_t sequence;   /* instructions seen since install (wraps) */
+    uint32_t watch_armed; /* nonzero: stop right after an instruction marked in watch_bitmap */
+    uint32_t watch_hit;   /* set when such a stop was made (the caller clears it) */
+    uint32_t watch_base;  /* address of bit 0 of the bitmap; one bit per halfword */
+    uint32_t watch_size;  /* bytes covered */
+    uint32_t pad;
+    const uint8_t *watch_bitmap;
 };
 
 struct h5_block_ring {
@@ -70,6 +76,24 @@ static void count_instruction(uc_engine *uc, uint64_t address, uint32_t size, vo
     counter->recent[counter->sequence & 3] = (uint32_t)address;
     counter->sequence++;
     counter->executed++;
+    if (counter->watch_armed) {
+        /* An interrupt is pending but masked: after an instruction that may unmask it (CPSIE,
+         * MSR PRIMASK/BASEPRI/FAULTMASK), end the run so the core can take it at once. */
+        uint32_t offset = (uint32_t)address - counter->watch_base;
+        if (offset < counter->watch_size && ((counter->watch_bitmap[offset >> 4] >> ((offset >> 1) & 7)) & 1u)) {
+            counter->watch_hit = 1;
+            counter->limit = counter->executed;
+        }
+    }
+}
+
+/* The bitmap stays owned by the caller, who keeps it alive while it is set. */
+void h5_counter_set_watch(struct h5_counter *counter, const uint8_t *bitmap, uint32_t base, uint32_t size)
+{
+    counter->watch_armed = 0;
+    counter->watch_bitmap = bitmap;
+    counter->watch_base = base;
+    counter->watch_size = bitmap == NULL ? 0 : size;
 }
 
 /* The counter lives in memory the caller owns (JavaScript reads and writes `executed` and `limit`
@@ -79,6 +103,10 @@ int h5_counter_install(uc_engine *uc, struct h5_counter *counter)
     counter->executed = 0;
     counter->limit = 0;
     counter->sequence = 0;
+    counter->watch_armed = 0;
+    counter->watch_hit = 0;
+    counter->watch_size = 0;
+    counter->watch_bitmap = NULL;
     return uc_hook_add(uc, &counter->hook, UC_HOOK_CODE, (void *)count_instruction, counter, 1, 0);
 }
 
