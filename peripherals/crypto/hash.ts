@@ -7,6 +7,12 @@
 // (through STR.NBLW) how many of its bits are valid. The CSR encoding is our own (a running hash's
 // chaining words, length and buffered bytes, plus the HMAC phase state); it round-trips through
 // HAL_HASH_Suspend/HAL_HASH_Resume but is not the silicon's layout.
+// HMAC keys (RM0481 §35, HASH_CR.LKEY): with LKEY=1 the core hashes the key and uses that digest
+// in its place; with LKEY=0 it uses the key exactly as written. The manual requires LKEY=1 for a key
+// longer than the block (64 bytes for SHA-1/SHA-224/SHA-256, 128 for the SHA-512 family) and does
+// not say what silicon computes without it: the model then uses the key unhashed (padded with zeros
+// to whole blocks, every byte XORed with ipad/opad), which is not RFC 2104's HMAC, and reports a
+// guest error naming CR.LKEY so the firmware's mistake is visible.
 // GPDMA is not modelled: with DMAE set we drive the request line 'HASH.dma_request' and SR.DMAS,
 // and nothing else moves data.
 import { RegisterPeripheral } from '../core/register-peripheral.js';
@@ -188,10 +194,16 @@ export class HashModel extends RegisterPeripheral {
     this.held = null;
   }
 
+  /** The key as the core uses it: its digest (LKEY=1) or the bytes written (LKEY=0), zero-padded to whole blocks. */
   private keyBlock(): Uint8Array {
     const key = this.sink.kind === 'hash' ? this.sink.hasher.digest() : new Uint8Array(this.sink.bytes);
-    const k0 = new Uint8Array(this.algo.blockLen);
-    k0.set(key.length > this.algo.blockLen ? hashOf(this.algo, key) : key);
+    const blockLen = this.algo.blockLen;
+    if (key.length > blockLen && this.phase === 1) {
+      this.ctx.log.guestError(`HMAC key of ${key.length} bytes is longer than the ${this.algo.name} block (${blockLen} bytes) but CR.LKEY=0: `
+        + 'RM0481 requires LKEY=1 for such a key; it is used unhashed, so the result is not the HMAC', { register: 'CR', field: 'LKEY' });
+    }
+    const k0 = new Uint8Array(Math.max(1, Math.ceil(key.length / blockLen)) * blockLen);
+    k0.set(key);
     return k0;
   }
 
@@ -321,8 +333,3 @@ export class HashModel extends RegisterPeripheral {
   }
 }
 
-function hashOf(algo: HashAlgorithm, data: Uint8Array): Uint8Array {
-  const h = algo.create();
-  h.update(data);
-  return h.digest();
-}

@@ -99,10 +99,10 @@ export class HalHash {
     return this.digest(algo);
   }
 
-  /** HAL_HASH_HMAC_Start: key, DCAL, wait !BUSY; message, DCAL, wait !BUSY; key, DCAL, wait DCIS. */
-  hmac(algo: AlgoName, key: Uint8Array, data: Uint8Array): Uint8Array {
-    const long = key.length > BLOCK_BYTES[algo];
-    this.modify(0x00, (1 << 16) | (1 << 6) | (1 << 2), (1 << 6) | (long ? 1 << 16 : 0) | (1 << 2));
+  /** HAL_HASH_HMAC_Start: key, DCAL, wait !BUSY; message, DCAL, wait !BUSY; key, DCAL, wait DCIS.
+   *  CR.LKEY is set as the HAL sets it (key longer than a block) unless `lkey` says otherwise. */
+  hmac(algo: AlgoName, key: Uint8Array, data: Uint8Array, lkey = key.length > BLOCK_BYTES[algo]): Uint8Array {
+    this.modify(0x00, (1 << 16) | (1 << 6) | (1 << 2), (1 << 6) | (lkey ? 1 << 16 : 0) | (1 << 2));
     this.modify(0x08, 0x1f, 8 * (key.length % 4));
     this.writeData(key);
     this.modify(0x08, 0, 1 << 8);

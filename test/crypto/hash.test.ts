@@ -71,6 +71,56 @@ describe('HMAC against openssl dgst -mac HMAC', () => {
   });
 });
 
+describe('HMAC key length and CR.LKEY (RM0481 §35)', () => {
+  it.each(['sha256', 'sha512'] as AlgoName[])('%s: a key longer than the block with LKEY=1 gives the HMAC openssl computes, no guest error', (algo) => {
+    const { hal, bench } = setup();
+    hal.init(algo);
+    const key = message(BLOCK_BYTES[algo] + 37, 11);
+    const data = message(100, 12);
+    expect(hex(hal.hmac(algo, key, data, true))).toBe(opensslDigest(algo, data, key));
+    expect((hal.reg(0x00) >>> 16) & 1).toBe(1);
+    expect(bench.log.records.filter((r) => r.kind === 'guest-error')).toEqual([]);
+  });
+
+  it('LKEY=1 with a short key: the core still hashes the key and uses its digest (= HMAC keyed with that digest)', () => {
+    const { hal } = setup();
+    hal.init('sha256');
+    const key = message(20, 13);
+    const data = message(64, 14);
+    const keyDigest = Buffer.from(opensslDigest('sha256', key), 'hex');
+    const mac = hex(hal.hmac('sha256', key, data, true));
+    expect(mac).toBe(opensslDigest('sha256', data, keyDigest));
+    expect(mac).not.toBe(opensslDigest('sha256', data, key));
+  });
+
+  it.each(['sha1', 'sha384'] as AlgoName[])('%s: a long key with LKEY=0 is used unhashed, not as HMAC, and the guest error names CR.LKEY', (algo) => {
+    const bench = new ModelBench({ strict: false });
+    bench.attach(new HashModel(bench.context('HASH'), HASH_BASE), HASH_BASE);
+    const hal = new HalHash(bench);
+    hal.init(algo);
+    const block = BLOCK_BYTES[algo];
+    const key = message(block + 9, 15);
+    const data = message(70, 16);
+    const mac = hex(hal.hmac(algo, key, data, false));
+    expect(mac).not.toBe(opensslDigest(algo, data, key));
+    // The key as written, zero-padded to two blocks, XORed with ipad and opad over its whole length.
+    const k0 = new Uint8Array(2 * block);
+    k0.set(key);
+    const inner = Buffer.from(opensslDigest(algo, Buffer.concat([k0.map((b) => b ^ 0x36), data])), 'hex');
+    expect(mac).toBe(opensslDigest(algo, Buffer.concat([k0.map((b) => b ^ 0x5c), inner])));
+    const errors = bench.log.records.filter((r) => r.kind === 'guest-error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ register: 'CR', field: 'LKEY' });
+    expect(errors[0]!.message).toMatch(new RegExp(`HMAC key of ${block + 9} bytes .* CR\\.LKEY=0`));
+  });
+
+  it('in strict mode the DCAL that closes a long key written with LKEY=0 throws, naming CR.LKEY', () => {
+    const { hal } = setup();
+    hal.init('sha256');
+    expect(() => hal.hmac('sha256', message(65, 17), message(8), false)).toThrow(/LKEY/);
+  });
+});
+
 describe('HASH flags, timing and interrupts', () => {
   it('keeps BUSY for the block time, with NBWE counting the first 17 words', () => {
     const { hal, bench } = setup();
