@@ -29,7 +29,14 @@ export const PkaMode = {
   ECC_PROJECTIVE_AFF: 0x2f,
 } as const;
 
-/** Status words the PKA writes into its RAM (stm32h5xx_hal_pka.h PKA_Operation_Status). */
+/**
+ * Status words the PKA writes into its RAM (stm32h5xx_hal_pka.h PKA_Operation_Status). Only the
+ * operations whose layout below has OUT_ERROR (or ECDSA verify's OUT_RESULT) write one, as
+ * stm32h563xx.h defines them: ECC scalar multiplication, point check, ECDSA sign/verify, double-base
+ * ladder, projective to affine, and modular exponentiation's word at 0x1298, which HAL_PKA reads only
+ * after the protected mode; the model writes it only there. Normal/fast exponentiation, RSA CRT,
+ * complete addition and the arithmetic operations leave no status word.
+ */
 export const PkaStatus = {
   NO_ERROR: 0xd60d,
   FAILED_COMPUTATION: 0xcbc9,

@@ -99,6 +99,59 @@ describe('PKA RSA against OpenSSL', () => {
   });
 });
 
+describe('PKA status words of the RSA operations (stm32h563xx.h PKA_*_OUT_ERROR, HAL_PKA checks)', () => {
+  // The header defines one status word for modular exponentiation (0x1298) and none for RSA CRT;
+  // HAL_PKA reads that word only after the protected mode. Normal, fast and CRT leave it alone.
+  const key = openssl.rsaKey('rsa-status', RSA_BITS);
+  const m = (BigInt(`0x${'3c'.repeat(SIZE - 1)}`) % key.n);
+  const s = rawSignature(key.pem, m);
+  const SENTINEL = 0x5a5a_1234;
+
+  function runCrt(): bigint {
+    const L = Ram.RSA_CRT_EXP;
+    const half = SIZE / 2;
+    driver.word(L.IN_MOD_NB_BITS, RSA_BITS);
+    driver.number(L.IN_DP_CRT, key.dP, half);
+    driver.number(L.IN_DQ_CRT, key.dQ, half);
+    driver.number(L.IN_QINV_CRT, key.qInv, half);
+    driver.number(L.IN_PRIME_P, key.p, half);
+    driver.number(L.IN_PRIME_Q, key.q, half);
+    driver.number(L.IN_EXPONENT_BASE, m, SIZE);
+    driver.run(PkaMode.RSA_CRT_EXP);
+    return driver.result(L.OUT_RESULT, SIZE);
+  }
+
+  function runProtected(phi: bigint): number {
+    const P = Ram.MODULAR_EXP_PROTECT;
+    driver.word(Ram.MODULAR_EXP.IN_OP_NB_BITS, RSA_BITS);
+    driver.word(Ram.MODULAR_EXP.IN_EXP_NB_BITS, RSA_BITS);
+    driver.number(P.IN_EXPONENT_BASE, m, SIZE);
+    driver.number(P.IN_EXPONENT, key.d, SIZE);
+    driver.number(P.IN_MODULUS, key.n, SIZE);
+    driver.number(P.IN_PHI, phi, SIZE);
+    driver.run(PkaMode.MODULAR_EXP_PROTECT);
+    return driver.readWord(Ram.MODULAR_EXP.OUT_ERROR);
+  }
+
+  it('normal and fast exponentiation and RSA CRT write no status word at 0x1298', () => {
+    driver.word(Ram.MODULAR_EXP.OUT_ERROR, SENTINEL);
+    expect(modExp(PkaMode.MODULAR_EXP, m, key.d, SIZE, key.n)).toBe(s);
+    expect(driver.readWord(Ram.MODULAR_EXP.OUT_ERROR)).toBe(SENTINEL);
+    const montgomery = driver.result(Ram.MODULAR_EXP.OUT_MONTGOMERY_PARAM, SIZE);
+    expect(modExp(PkaMode.MODULAR_EXP_FAST, s, key.e, 4, key.n, montgomery)).toBe(m);
+    expect(driver.readWord(Ram.MODULAR_EXP.OUT_ERROR)).toBe(SENTINEL);
+    expect(runCrt()).toBe(s);
+    expect(driver.readWord(Ram.MODULAR_EXP.OUT_ERROR)).toBe(SENTINEL);
+  });
+
+  it('the protected exponentiation overwrites the word: 0xD60D on success, 0xCBC9 when phi is missing', () => {
+    driver.word(Ram.MODULAR_EXP.OUT_ERROR, SENTINEL);
+    expect(runProtected((key.p - 1n) * (key.q - 1n))).toBe(PkaStatus.NO_ERROR);
+    expect(driver.result(Ram.MODULAR_EXP.OUT_RESULT, SIZE)).toBe(s);
+    expect(runProtected(0n)).toBe(PkaStatus.FAILED_COMPUTATION);
+  });
+});
+
 describe('PKA arithmetic on known values', () => {
   const A = 0xffff_ffff_0000_0001_2345_6789_abcd_ef01n;
   const B = 0x8000_0000_0000_0000_0000_0000_0000_0003n;
