@@ -30,7 +30,9 @@ Run options:
   --timeout <time>                virtual time limit, e.g. 20s, 500ms (default 10s)
   --max-instructions <N>          stop after N instructions
   --strict                        unmodelled register accesses are errors
-  --net user|tap:NAME|ws://H:P    attach Ethernet (default: none)
+  --net user|tap:NAME[@NETNS]|ws://H:P
+                                  attach Ethernet (default: none); tap:NAME@NETNS creates the TAP
+                                  inside that existing network namespace
   --pcap <file.pcapng>            capture the board's frames
   --hostfwd tcp:127.0.0.1:H-:G    forward a host port to the board (repeatable)
   --host NAME=IP                  DNS entry for usernet (repeatable); broker.local → host loopback by default

@@ -23,6 +23,8 @@ describe('h5sim run', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('h5sim run <firmware.elf>');
     expect(result.stdout).toContain('Exit codes');
+    expect(result.stdout).toContain('--net user|tap:NAME[@NETNS]|ws://H:P');
+    expect(result.stdout).toMatch(/tap:NAME@NETNS creates the TAP\s+inside that existing network namespace/);
   });
 
   it('rejects a truncated ELF with one clear line', () => {
