@@ -22,6 +22,22 @@ function commandMissing(command: string, args: string[]): boolean {
   }
 }
 
+/**
+ * Root in a container may lack CAP_SYS_ADMIN, and then `ip netns add` fails (it cannot mount
+ * /run/netns): probed once with a namespace of its own, removed again at once.
+ */
+function namespaceUnavailableReason(): string | null {
+  const probe = `h5p-${randomBytes(4).toString('hex')}`;
+  try {
+    execFileSync('ip', ['netns', 'add', probe], { stdio: 'pipe' });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    return `cannot create a network namespace, root without CAP_SYS_ADMIN? (ip netns add: ${stderr || (error as Error).message})`;
+  }
+  execFileSync('ip', ['netns', 'del', probe], { stdio: 'pipe' });
+  return null;
+}
+
 function skipReason(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (CAP_NET_ADMIN) to create a network namespace and a TAP';
   const reason = tapUnavailableReason();
@@ -29,7 +45,7 @@ function skipReason(): string | null {
   if (commandMissing('ip', ['-V'])) return 'the ip command (iproute2) is not installed';
   if (commandMissing('dnsmasq', ['--version'])) return 'dnsmasq is not installed (scripts/setup.sh installs dnsmasq-base)';
   if (commandMissing('ping', ['-V'])) return 'ping is not installed (scripts/setup.sh installs iputils-ping)';
-  return null;
+  return namespaceUnavailableReason();
 }
 
 const reason = skipReason();
