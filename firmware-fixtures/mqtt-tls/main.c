@@ -10,6 +10,7 @@
  */
 #include "board.h"
 #include "crypto.h"
+#include "eth.h"
 #include "net.h"
 #include "semihosting.h"
 #include "session.h"
@@ -34,14 +35,14 @@ int h5_vsnprintf(char *buffer, unsigned size, const char *format, va_list args);
 #define CLIENT_CERT_TEXT ""
 #endif
 
-#if defined(MQTT_SOAK) && MQTT_SOAK
-/* The soak variant sleeps in net_poll when no frame arrived: the 1 kHz tick or the ETH interrupt
- * wakes it, and the simulator skips the idle time instead of executing a busy loop for an hour. */
+/* Sleeps until the next interrupt (the 1 kHz tick at the latest). Every build sleeps through the
+ * ETH driver's millisecond waits (PHY reset, the second of autonegotiation), as an RTOS thread
+ * would; the soak variant also sleeps in net_poll when no frame arrived, so the simulator skips
+ * the idle time instead of executing a busy loop for an hour. */
 static void wait_for_interrupt(void)
 {
     __asm__ volatile("wfi");
 }
-#endif
 
 /* Erased flash the harness overwrites; placed at PROVISION_ADDRESS by the cflags file. */
 __attribute__((section(".h5_provision"), used, aligned(4)))
@@ -156,6 +157,7 @@ int main(void)
     app_log("provisioning: broker %s:%u, client id %s, %u publications\n", provision.broker_host,
             provision.broker_port, provision.client_id, (unsigned)provision.publish_count);
 
+    crypto_set_clock(board_ticks);
     if (crypto_init() != 0) {
         app_log("crypto: RNG/PKA initialisation failed\n");
         return finish(EXIT_CRYPTO);
@@ -169,6 +171,8 @@ int main(void)
     net_set_log(console_printf);
 #if defined(MQTT_SOAK) && MQTT_SOAK
     net_set_idle(wait_for_interrupt);
+#else
+    eth_set_idle(wait_for_interrupt);
 #endif
     int result = net_init();
     if (result != NET_OK) {

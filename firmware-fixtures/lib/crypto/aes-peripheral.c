@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define POLL_LIMIT 1000000u
+#define AES_TIMEOUT_MS 1000u
 
 static uint32_t load_big_endian(const uint8_t *p)
 {
@@ -30,7 +31,9 @@ static void store_little_endian(uint8_t *p, uint32_t v)
 
 static void wait_computation_complete(void)
 {
-    for (unsigned n = 0; (AES_ISR & AES_ISR_CCF) == 0 && n < POLL_LIMIT; n++) {
+    struct crypto_deadline deadline;
+    crypto_deadline_start(&deadline);
+    while ((AES_ISR & AES_ISR_CCF) == 0 && !crypto_deadline_passed(&deadline, AES_TIMEOUT_MS, POLL_LIMIT)) {
     }
     AES_ICR = AES_ICR_CCF;
 }

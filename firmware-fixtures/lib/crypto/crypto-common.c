@@ -1,6 +1,27 @@
 /* Pieces shared by the chip drivers and the host test backend: P-256 constants and wrappers. */
 #include "crypto.h"
 
+static uint32_t (*clock_ms)(void);
+
+void crypto_set_clock(uint32_t (*ms)(void))
+{
+    clock_ms = ms;
+}
+
+void crypto_deadline_start(struct crypto_deadline *deadline)
+{
+    deadline->start = clock_ms != 0 ? clock_ms() : 0;
+    deadline->polls = 0;
+}
+
+int crypto_deadline_passed(struct crypto_deadline *deadline, uint32_t timeout_ms, uint32_t poll_limit)
+{
+    if (clock_ms != 0) {
+        return clock_ms() - deadline->start > timeout_ms;
+    }
+    return ++deadline->polls > poll_limit;
+}
+
 /* SEC 2 §2.4.2 secp256r1: base point G (x || y) and order n. */
 const uint8_t p256_generator[64] = {
     0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2,

@@ -32,6 +32,19 @@ struct crypto_part {
 /* Turns on the clocks (RCC AHB2ENR, HSI48 for the RNG) and initialises RNG and PKA. 0 = ok. */
 int crypto_init(void);
 
+/* Waits on the peripherals time out after a number of milliseconds of `ms()` (a millisecond tick,
+ * as HAL_GetTick), like the HAL drivers; without a clock they give up after a count of polls. */
+void crypto_set_clock(uint32_t (*ms)(void));
+struct crypto_deadline {
+    uint32_t start;
+    uint32_t polls;
+};
+void crypto_deadline_start(struct crypto_deadline *deadline);
+/* Nonzero once `timeout_ms` passed (or, without a clock, after `poll_limit` calls). With a clock,
+ * a poll loop keeps the same registers from one pass to the next until the tick moves, so the
+ * simulator can tell it is only waiting. */
+int crypto_deadline_passed(struct crypto_deadline *deadline, uint32_t timeout_ms, uint32_t poll_limit);
+
 /* Fills `out` with random bytes from the RNG. 0 = ok, negative on a seed/clock error. */
 int crypto_random(uint8_t *out, size_t length);
 

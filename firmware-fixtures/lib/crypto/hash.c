@@ -7,6 +7,7 @@
 #include "h5-crypto-registers.h"
 
 #define POLL_LIMIT 10000000u
+#define HASH_TIMEOUT_MS 1000u
 
 /* Bytes go into DIN four at a time; up to three wait for the next call (or the closing DCAL). */
 static void feed(struct sha256_hw *context, const uint8_t *data, size_t length)
@@ -49,13 +50,17 @@ static void hash_close_phase(size_t length)
 
 static void wait_while_busy(void)
 {
-    for (unsigned n = 0; (HASH_SR & HASH_SR_BUSY) && n < POLL_LIMIT; n++) {
+    struct crypto_deadline deadline;
+    crypto_deadline_start(&deadline);
+    while ((HASH_SR & HASH_SR_BUSY) && !crypto_deadline_passed(&deadline, HASH_TIMEOUT_MS, POLL_LIMIT)) {
     }
 }
 
 static void read_digest(uint8_t digest[32])
 {
-    for (unsigned n = 0; (HASH_SR & HASH_SR_DCIS) == 0 && n < POLL_LIMIT; n++) {
+    struct crypto_deadline deadline;
+    crypto_deadline_start(&deadline);
+    while ((HASH_SR & HASH_SR_DCIS) == 0 && !crypto_deadline_passed(&deadline, HASH_TIMEOUT_MS, POLL_LIMIT)) {
     }
     for (unsigned i = 0; i < 8; i++) {
         uint32_t word = HASH_HR(i);

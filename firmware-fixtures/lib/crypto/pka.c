@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define POLL_LIMIT 100000000u
+#define PKA_TIMEOUT_MS 5000u
 
 static const uint8_t p256_p[32] = {
     0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -26,8 +27,10 @@ int pka_enable(void)
             return -1;
         }
     }
-    for (unsigned n = 0; (PKA_SR & PKA_SR_INITOK) == 0; n++) {
-        if (n > POLL_LIMIT) {
+    struct crypto_deadline deadline;
+    crypto_deadline_start(&deadline);
+    while ((PKA_SR & PKA_SR_INITOK) == 0) {
+        if (crypto_deadline_passed(&deadline, PKA_TIMEOUT_MS, POLL_LIMIT)) {
             return -2;
         }
     }
@@ -85,12 +88,14 @@ static int run(uint32_t mode)
     PKA_CR = (PKA_CR & ~PKA_CR_MODE_Msk) | (mode << PKA_CR_MODE_Pos);
     PKA_CR |= PKA_CR_START;
     uint32_t status = 0;
-    for (unsigned n = 0;; n++) {
+    struct crypto_deadline deadline;
+    crypto_deadline_start(&deadline);
+    for (;;) {
         status = PKA_SR;
         if (status & (PKA_SR_PROCENDF | PKA_SR_RAMERRF | PKA_SR_ADDRERRF | PKA_SR_OPERRF)) {
             break;
         }
-        if (n > POLL_LIMIT) {
+        if (crypto_deadline_passed(&deadline, PKA_TIMEOUT_MS, POLL_LIMIT)) {
             return -1;
         }
     }
