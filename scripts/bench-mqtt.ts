@@ -48,7 +48,7 @@ async function once(machine: 'stm32h563' | 'stm32h573', timeMode: TimeMode, brok
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { machine: { type: 'string' }, 'time-mode': { type: 'string' }, runs: { type: 'string' } } });
   const machine = (values.machine ?? 'stm32h563') as 'stm32h563' | 'stm32h573';
-  const timeMode = (values['time-mode'] ?? 'realtime') as TimeMode;
+  const timeMode = (values['time-mode'] ?? 'virtual') as TimeMode;
   const runs = Number(values.runs ?? 1);
   const certificates = makeTestCertificates();
   const broker = await EmbeddedBroker.start({ cert: certificates.serverEc.cert, key: certificates.serverEc.key });
