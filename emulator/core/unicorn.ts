@@ -56,12 +56,16 @@ interface HelperLibrary {
   h5_counter_stop_before_current: (uc: unknown, counter: Uint8Array) => void;
   h5_counter_remove: (uc: unknown, counter: Uint8Array) => void;
   h5_counter_set_watch: (counter: Uint8Array, bitmap: Uint8Array | null, base: number, size: number) => void;
+  h5_counter_set_breaks: (counter: Uint8Array, breaks: Uint32Array, onBreak: unknown) => void;
   h5_block_ring_install: (uc: unknown, capacity: number) => unknown;
   h5_block_ring_copy: (ring: unknown, out: Uint32Array, max: number) => number;
   h5_block_ring_remove: (uc: unknown, ring: unknown) => void;
 }
 
 let library: { uc: UnicornLibrary; helpers: HelperLibrary; types: Record<string, unknown> } | undefined;
+
+/** Single-address code hooks the counter serves (more fall back to Unicorn hooks). */
+const BREAK_TABLE_SIZE = 256;
 
 const INSTALL_HINT = 'install it with: apt-get install libunicorn2 libunicorn-dev (or run scripts/setup.sh)';
 
@@ -97,6 +101,7 @@ function loadLibrary() {
   const hookInvalid = koffi.proto('bool h5_hook_invalid(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
   const hookMem = koffi.proto('void h5_hook_mem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)');
   const hookCode = koffi.proto('void h5_hook_code(void *uc, uint64_t address, uint32_t size, void *user)');
+  const breakCallback = koffi.proto('void h5_break(uint32_t address, uint32_t size)');
   const uc: UnicornLibrary = {
     uc_open: lib.func('int uc_open(int arch, int mode, _Out_ void **uc)'),
     uc_close: lib.func('int uc_close(void *uc)'),
@@ -123,11 +128,12 @@ function loadLibrary() {
     h5_counter_stop_before_current: helperLib.func('void h5_counter_stop_before_current(void *uc, void *counter)'),
     h5_counter_remove: helperLib.func('void h5_counter_remove(void *uc, void *counter)'),
     h5_counter_set_watch: helperLib.func('void h5_counter_set_watch(void *counter, void *bitmap, uint32_t base, uint32_t size)'),
+    h5_counter_set_breaks: helperLib.func('void h5_counter_set_breaks(void *counter, void *breaks, void *onBreak)'),
     h5_block_ring_install: helperLib.func('void *h5_block_ring_install(void *uc, uint32_t capacity)'),
     h5_block_ring_copy: helperLib.func('uint32_t h5_block_ring_copy(void *ring, _Out_ uint32_t *out, uint32_t max)'),
     h5_block_ring_remove: helperLib.func('void h5_block_ring_remove(void *uc, void *ring)'),
   };
-  library = { uc, helpers, types: { mmioRead, mmioWrite, hookIntr, hookInvalid, hookMem, hookCode } };
+  library = { uc, helpers, types: { mmioRead, mmioWrite, hookIntr, hookInvalid, hookMem, hookCode, breakCallback } };
   return library;
 }
 
@@ -139,10 +145,14 @@ export function checkEngineAvailable(): void {
 export class UnicornEngine implements Engine {
   private readonly lib = loadLibrary();
   private handle: unknown;
-  /** struct h5_counter { u64 executed; u64 limit; size_t hook; u32 recent[4]; u32 sequence;
+  /** struct h5_counter { u64 executed; u64 limit; size_t hook; u32 extras (word 6); u32 unused[4];
    * u32 watch_armed (word 11); u32 watch_hit (word 12); u32 watch_base, watch_size, pad; ptr
-   * watch_bitmap } in memory we own (see engine-helpers.c): 72 bytes. */
-  private readonly counter = new Uint8Array(72);
+   * watch_bitmap; u32 break_count (word 18); u32 break_filter[32] (words 19-50); u32 pad; ptr
+   * breaks; ptr on_break } in memory we own (see engine-helpers.c): 224 bytes. */
+  private readonly counter = new Uint8Array(224);
+  /** Single-address code hooks, served by the counter's own hook (see addCodeHook). */
+  private readonly breakTable = new Uint32Array(BREAK_TABLE_SIZE);
+  private readonly breakHandlers = new Map<number, Set<(address: number, size: number) => void>>();
   private watchBitmap: Uint8Array | null = null;
   private readonly counterWords = new Uint32Array(this.counter.buffer);
   private blockRing: unknown = null;
@@ -161,6 +171,9 @@ export class UnicornEngine implements Engine {
     this.handle = out[0];
     this.check(uc.uc_ctl_cpu_model(this.handle, UC_CTL_CPU_MODEL_WRITE, 'int', UC_CPU_ARM_CORTEX_M33), 'select Cortex-M33');
     this.check(helpers.h5_counter_install(this.handle, this.counter), 'install the instruction counter hook');
+    const onBreak = koffi.register((address: number, size: number) => this.dispatchBreak(address >>> 0, size), koffi.pointer(types.breakCallback as never));
+    this.registered.push(onBreak);
+    helpers.h5_counter_set_breaks(this.counter, this.breakTable, onBreak);
 
     const onIntr = koffi.register((_uc: unknown, intno: number) => this.interruptCallback(intno), koffi.pointer(types.hookIntr as never));
     this.addRawHook(UC_HOOK_INTR, onIntr, 1n, 0n);
@@ -177,6 +190,28 @@ export class UnicornEngine implements Engine {
 
   private check(code: number, what: string): void {
     if (code !== 0) throw new Error(`${what} failed: ${this.lib.uc.uc_strerror(code)} (uc_err ${code})`);
+  }
+
+  private dispatchBreak(address: number, size: number): void {
+    const handlers = this.breakHandlers.get(address);
+    if (!handlers) return;
+    for (const handler of [...handlers]) handler(address, size);
+  }
+
+  /** Writes the address table, its count and its filter bits where the counter hook reads them. */
+  private rebuildBreaks(): void {
+    const words = this.counterWords;
+    const addresses = [...this.breakHandlers.keys()];
+    words[18] = 0; // nothing is checked while the table changes
+    this.updateExtras();
+    words.fill(0, 19, 51);
+    addresses.forEach((address, i) => {
+      this.breakTable[i] = address;
+      const bit = (address >>> 1) & 1023;
+      words[19 + (bit >>> 5)]! |= 1 << (bit & 31);
+    });
+    words[18] = addresses.length;
+    this.updateExtras();
   }
 
   private addRawHook(type: number, callback: unknown, begin: bigint, end: bigint): unknown {
@@ -302,6 +337,14 @@ export class UnicornEngine implements Engine {
 
   armUnmaskWatch(armed: boolean): void {
     if (this.watchBitmap) this.counterWords[11] = armed ? 1 : 0;
+    this.updateExtras();
+  }
+
+  /** The one word the counter hook tests on every instruction: is there a watched address or an
+   * armed unmask watch (engine-helpers.c, after_count)? */
+  private updateExtras(): void {
+    const words = this.counterWords;
+    words[6] = (words[18] ? 1 : 0) | (words[11] ? 2 : 0);
   }
 
   instructionsThisRun(): number {
@@ -318,6 +361,27 @@ export class UnicornEngine implements Engine {
   }
 
   addCodeHook(begin: number, end: number, callback: (address: number, size: number) => void): CodeHookHandle {
+    const address = begin >>> 0;
+    if (address === end >>> 0 && (this.breakHandlers.has(address) || this.breakHandlers.size < BREAK_TABLE_SIZE)) {
+      // One address (breakpoints, probes, function entries): checked by the counter's hook, because
+      // every extra Unicorn code hook costs every instruction (engine-helpers.c, break_count).
+      let handlers = this.breakHandlers.get(address);
+      if (!handlers) {
+        handlers = new Set();
+        this.breakHandlers.set(address, handlers);
+      }
+      const handler = (at: number, size: number) => callback(at, size);
+      handlers.add(handler);
+      this.rebuildBreaks();
+      return {
+        remove: () => {
+          const set = this.breakHandlers.get(address);
+          if (!set?.delete(handler)) return;
+          if (set.size === 0) this.breakHandlers.delete(address);
+          this.rebuildBreaks();
+        },
+      };
+    }
     const cb = koffi.register((_uc: unknown, address: number | bigint, size: number) => callback(Number(address) >>> 0, size),
       koffi.pointer(this.lib.types.hookCode as never));
     const hook = this.addRawHook(UC_HOOK_CODE, cb, BigInt(begin), BigInt(end));
@@ -373,7 +437,8 @@ export class UnicornEngine implements Engine {
  * `entry` until PC reaches `until`, and returns the wall time. `npm run bench` compares h5sim's
  * speed with this.
  */
-export function runRawUnicorn(regions: Array<{ base: number; data: Uint8Array; executable: boolean }>, entry: number, stackPointer: number, until: number): number {
+export function runRawUnicorn(regions: Array<{ base: number; data: Uint8Array; executable: boolean }>, entry: number, stackPointer: number, until: number,
+  registers: Array<[RegId, number]> = []): number {
   const { uc } = loadLibrary();
   const out: unknown[] = [null];
   if (uc.uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, out) !== 0) throw new Error('uc_open failed');
@@ -387,6 +452,10 @@ export function runRawUnicorn(regions: Array<{ base: number; data: Uint8Array; e
     const value = new Uint8Array(8);
     new DataView(value.buffer).setUint32(0, stackPointer, true);
     uc.uc_reg_write(handle, 12, value);
+    for (const [id, registerValue] of registers) {
+      new DataView(value.buffer).setUint32(0, registerValue >>> 0, true);
+      uc.uc_reg_write(handle, id, value);
+    }
     const started = performance.now();
     const code = uc.uc_emu_start(handle, BigInt((entry | 1) >>> 0), BigInt(until >>> 0), 0n, 0);
     const seconds = (performance.now() - started) / 1000;
