@@ -787,33 +787,102 @@ export function reservedBitViolations(sim: Simulation): string[] {
   return out;
 }
 
+/** Every register of every register-table model as peek reads it (no side effects). */
+function registerSnapshot(sim: Simulation): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, model] of sim.machine.models) {
+    const regs = (model as { regs?: unknown }).regs;
+    if (!(regs instanceof RegisterBlock)) continue;
+    for (const spec of regs.specs) out.set(`${name}.${spec.name}`, model.peek(spec.offset, 4) >>> 0);
+  }
+  return out;
+}
+
+/** The blocks the fuzz-mmio firmware writes to (its `blocks` table), by bus address. */
+const FUZZED_BLOCKS = ['TIM2', 'TIM6', 'WWDG', 'IWDG', 'USART2', 'USART3', 'TIM1', 'USART1', 'FLASH', 'CRC', 'ETH', 'ICACHE',
+  'GPIOA', 'GPIOB', 'GPIOC', 'GPIOD', 'GPIOE', 'GPIOF', 'GPIOG', 'GPIOH', 'GPIOI', 'HASH', 'RNG', 'PKA', 'SBS', 'RTC', 'TAMP',
+  'PWR', 'RCC', 'EXTI'];
+
+/**
+ * Runs the fuzz-mmio firmware: `count` pseudo-random writes (1e6: fuzz-mmio.elf, fewer: the small
+ * variant of 2e4) into every block above. Random writes enable and then mishandle the watchdogs,
+ * which reset the chip (legitimate guest behaviour, kept in): the firmware keeps its progress in
+ * .noinit and resumes after each reset, and the host counts writes across resets. An input is one
+ * write; its time is the wall time until the next write (the write, its side effects, a reset it
+ * caused, the loop around it). Checks afterwards: the firmware's summary says `count` writes;
+ * every block received writes; resets counted by the firmware equal the machine's; every
+ * guest-error line names a register; no reserved bit is set; and a system reset brings every
+ * register (outside the backup domain) back to what it reads after power-on.
+ */
 export async function fuzzMmio(options: FuzzOptions & { small?: boolean }): Promise<FuzzReport> {
   const report = newReport('mmio', options.seed);
   const image = fixture(options.small ? 'fuzz-mmio-small' : 'fuzz-mmio');
+  const hangMs = options.hangMs ?? 2000;
   const records: AccessRecord[] = [];
   let logLines = 0;
   const sim = await Simulation.load(image, { timeMode: 'virtual' });
   sim.machine.log.setSink((_line, record) => { logLines++; if (records.length < 100_000) records.push(record); });
   const atReset = new Set(reservedBitViolations(sim));
+  const powerOn = registerSnapshot(sim);
+  const perBlock = new Map<string, number>(FUZZED_BLOCKS.map((name) => [name, 0]));
+  const resetReasons = new Map<string, number>();
+  let resetsSeen = sim.machine.resetCount;
+  let writes = 0;
+  let lastWriteAt = performance.now();
+  const stopObserving = sim.machine.bus.observeAccesses((access, _address, _size, _value, peripheral) => {
+    if (access !== 'write') return;
+    const count = perBlock.get(peripheral.name);
+    if (count === undefined) return; // boot code (SCB, the fault handlers' CFSR writes)
+    perBlock.set(peripheral.name, count + 1);
+    const now = performance.now();
+    const elapsed = now - lastWriteAt;
+    lastWriteAt = now;
+    if (writes > 0) {
+      if (elapsed > report.slowestMs) { report.slowestMs = elapsed; report.slowestInput = writes - 1; }
+      if (elapsed > hangMs && report.hangs.length < 20) report.hangs.push({ input: writes - 1, message: `${elapsed.toFixed(0)} ms until the next write (bound ${hangMs} ms)` });
+    }
+    writes++;
+    if (sim.machine.resetCount !== resetsSeen) {
+      const reason = sim.machine.lastResetReason ?? '?';
+      resetReasons.set(reason, (resetReasons.get(reason) ?? 0) + sim.machine.resetCount - resetsSeen);
+      resetsSeen = sim.machine.resetCount;
+    }
+  });
   try {
     // Random RCC writes slow SYSCLK to kHz, where the harness's 20 ms virtual chunks hold a few
     // hundred instructions each; the core runs here in slices of instructions instead.
     let exit: { reason: string; exitCode?: number } = { reason: 'none' };
-    await measure(report, 0, options.hangMs ?? 600_000, () => {
-      for (let cycles = 0; cycles < 4e9;) {
+    const runStart = performance.now();
+    try {
+      for (let cycles = 0; ;) {
+        if (cycles >= 4e9) { exit = { reason: 'cycle limit (4e9 instructions)' }; break; }
         const { cycles: ran, stop } = sim.machine.core.run(5_000_000);
         cycles += Math.max(1, ran);
+        if (performance.now() - lastWriteAt > hangMs) {
+          report.hangs.push({ input: writes, message: `no write for ${(performance.now() - lastWriteAt).toFixed(0)} ms at PC ${hex32(sim.readRegister('pc'))} <${sim.describeAddress(sim.readRegister('pc')) ?? '?'}>` });
+          exit = { reason: 'hang' };
+          break;
+        }
         if (stop.kind === 'budget') continue;
         exit = stop.kind === 'exit' ? { reason: 'exit', exitCode: stop.code } : { reason: stop.kind };
         if (stop.kind === 'model-error') throw stop.error;
-        return;
+        break;
       }
-      exit = { reason: 'cycle limit' };
-    });
+    } catch (error) {
+      report.crashes.push({ input: writes, message: describeError(error) });
+    }
+    stopObserving();
+    const wall = (performance.now() - runStart) / 1000;
     const match = /fuzz-mmio: writes (\d+) faults (\d+) resets (\d+)/.exec(sim.consoleText);
     report.count = match ? Number(match[1]) : 0;
     if (exit.reason !== 'exit' || exit.exitCode !== 0) report.failures.push(`fuzz-mmio ended with ${exit.reason} ${exit.exitCode ?? ''}: ${sim.consoleText.slice(-300)}`);
     if (!match) report.failures.push('fuzz-mmio printed no summary');
+    else if (report.count !== (options.small ? 20_000 : 1_000_000)) report.failures.push(`the firmware made ${report.count} writes, its build asks for ${options.small ? 20_000 : 1_000_000}`);
+    const machineResets = sim.machine.resetCount - 1;
+    if (match && Number(match[3]) !== machineResets) report.failures.push(`the firmware counted ${match[3]} resets, the machine performed ${machineResets}`);
+    const idle = [...perBlock].filter(([, n]) => n === 0).map(([name]) => name);
+    if (idle.length > 0) report.failures.push(`no write reached ${idle.join(', ')}`);
+    if (match && writes + Number(match[2]) + machineResets < report.count) report.failures.push(`only ${writes} writes reached a model (${match[2]} faulted, ${machineResets} resets)`);
     const unnamed = records.filter((r) => r.kind === 'guest-error' && !r.register);
     const unnamedKinds = [...new Set(unnamed.map((r) => `${r.peripheral}: ${r.message}`))];
     if (unnamedKinds.length > 0) report.failures.push(`${unnamed.length} guest-error lines name no register: ${unnamedKinds.slice(0, 6).join(' | ')}`);
@@ -823,7 +892,20 @@ export async function fuzzMmio(options: FuzzOptions & { small?: boolean }): Prom
     if (atReset.size > 0) report.failures.push(`reserved bits set at reset (table or model bug): ${[...atReset].slice(0, 8).join('; ')}`);
     const hz = sim.machine.clock.frequencyHz;
     if (!Number.isFinite(hz) || hz <= 0) report.failures.push(`SYSCLK is ${hz} Hz after the run`);
-    report.notes.push(`${match ? `${match[1]} writes, ${match[2]} faults skipped, ${match[3]} resets` : 'no summary'}; ${logLines} log lines (${records.filter((r) => r.kind === 'guest-error').length} guest errors, ${records.filter((r) => r.kind === 'unimplemented').length} unimplemented); SYSCLK ${(hz / 1e3).toFixed(1)} kHz, ${sim.virtualSeconds.toFixed(2)} s virtual`);
+    // A system reset must bring back the power-on state, whatever the writes did. The backup
+    // domain (RTC, TAMP, RCC_BDCR) keeps its state through a system reset, and RCC_RSR records it.
+    sim.machine.reset('fuzz: reset check');
+    const afterReset = registerSnapshot(sim);
+    const survivors = [...powerOn].filter(([name, value]) => afterReset.get(name) !== value && !/^(RTC|TAMP)\.|^RCC\.(BDCR|RSR)$/.test(name))
+      .map(([name, value]) => `${name} ${hex32(afterReset.get(name) ?? 0)} (power-on ${hex32(value)})`);
+    if (survivors.length > 0) report.failures.push(`registers that a system reset does not restore: ${survivors.slice(0, 8).join('; ')}${survivors.length > 8 ? ` (+${survivors.length - 8})` : ''}`);
+    const reasons = [...resetReasons].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${n} ${reason}`).join(', ');
+    // A watchdog timeout between the firmware's store and its progress update makes it skip one
+    // write on resuming; the host's count is what reached the models.
+    report.notes.push(`${match ? `${match[1]} writes counted by the firmware (${writes} reached a model, ${match[2]} faulted and were skipped), ${match[3]} resets` : 'no summary'}; ${wall.toFixed(1)} s wall, ${sim.virtualSeconds.toFixed(2)} s virtual, SYSCLK ${(hz / 1e3).toFixed(1)} kHz at the end`);
+    report.notes.push(`resets: ${reasons || 'none'}`);
+    report.notes.push(`writes per block: ${[...perBlock].map(([name, n]) => `${name} ${n}`).join(', ')}`);
+    report.notes.push(`${logLines} log lines (${records.filter((r) => r.kind === 'guest-error').length} guest errors, ${records.filter((r) => r.kind === 'unimplemented').length} unimplemented)`);
   } finally {
     await sim.close();
   }

@@ -25,6 +25,9 @@ const CONTENT_NAMES: Record<number, string> = {
 const MAX_RECORD = 16384 + 2048 + 5;
 /** Encrypted records held while waiting for secrets from the key log, per connection. */
 const MAX_PENDING_ENCRYPTED = 128 * 1024;
+/** ...and at most this many of them: a long session of small records (an MQTT publication a
+ *  second, no key log) otherwise held thousands, each costing far more than its bytes. */
+const MAX_PENDING_RECORDS = 256;
 const MAX_TRACKED = 256;
 
 export interface Endpoint { ip: string; port: number }
@@ -407,7 +410,7 @@ export class TlsInspector {
   private encryptedRecord(tracked: Tracked, flow: Direction, header: Uint8Array, body: Uint8Array): void {
     const connection = tracked.connection;
     if (!flow.protection && !this.installKeys(connection, flow)) {
-      if (flow.pendingBytes + body.length <= MAX_PENDING_ENCRYPTED) {
+      if (flow.pendingBytes + body.length <= MAX_PENDING_ENCRYPTED && flow.pending.length < MAX_PENDING_RECORDS) {
         flow.pending.push({ time: tracked.now, header, body });
         flow.pendingBytes += body.length;
       }

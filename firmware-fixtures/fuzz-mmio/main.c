@@ -33,8 +33,11 @@ static const struct block blocks[] = {
 #define BLOCK_COUNT (sizeof blocks / sizeof blocks[0])
 #define PROGRESS_MAGIC 0x465a4d4fu /* "FZMO" */
 
-/* Survives system resets (the watchdogs); the SCS is not fuzzed, so no SYSRESETREQ. */
-static struct {
+/* Survives system resets (the watchdogs); the SCS is not fuzzed, so no SYSRESETREQ. Volatile, so
+ * every write's progress is in RAM before the next write: without it the compiler kept the loop's
+ * state in registers, a watchdog reset lost it, and the run replayed the same writes (and the same
+ * watchdog reset) forever. */
+static volatile struct {
     uint32_t magic;
     uint32_t next;
     uint32_t state;

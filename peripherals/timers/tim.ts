@@ -78,7 +78,7 @@ export class Timer extends RegisterPeripheral {
       write: (value) => this.counterWritten(value),
     });
     this.regs.on('ARR', { write: (value) => {
-      if (!(this.regs.get('CR1') & TIM_CR1.ARPE)) this.retime(() => { this.activeReload = value & this.counterMask; });
+      if (!(this.regs.get('CR1') & TIM_CR1.ARPE)) this.retime(() => { this.activeReload = this.masked(value); });
     } });
     for (const name of ['CCR1', 'CCR2', 'CCR3', 'CCR4', 'CCR5', 'CCR6', 'CCMR1', 'CCMR2', 'CCMR3']) {
       this.regs.on(name, { write: () => this.changed() });
@@ -100,6 +100,12 @@ export class Timer extends RegisterPeripheral {
   override peek(offset: number, size: AccessSize): number {
     this.catchUp();
     return super.peek(offset, size);
+  }
+
+  /** A value in the counter's width, unsigned: `& 0xffff_ffff` alone gives -1 for ARR = 0xFFFFFFFF
+   *  (TIM2's reset value), and a period of 0 then turned the counter's time into NaN. */
+  private masked(value: number): number {
+    return (value & this.counterMask) >>> 0;
   }
 
   /** Counter clock (Hz): timer kernel clock over PSC + 1. */
@@ -134,7 +140,7 @@ export class Timer extends RegisterPeripheral {
       const ticks = this.ticksSinceAnchor(this.ctx.clock.seconds);
       count = this.down ? count - ticks : count + ticks;
     }
-    count &= this.counterMask;
+    count = this.masked(count);
     const cr1 = this.regs.get('CR1');
     if (this.width === 16 && cr1 & TIM_CR1.UIFREMAP && this.regs.get('SR') & TIM_SR.UIF) count |= 0x8000_0000;
     return count >>> 0;
@@ -183,7 +189,7 @@ export class Timer extends RegisterPeripheral {
     const cr1 = this.regs.get('CR1');
     if (cr1 & TIM_CR1.UDIS) return;
     this.activePrescaler = this.regs.field('PSC', 'PSC');
-    this.activeReload = this.regs.get('ARR') & this.counterMask;
+    this.activeReload = this.masked(this.regs.get('ARR'));
     this.repetition = this.regs.field('RCR', 'REP');
     if (!(software && cr1 & TIM_CR1.URS)) this.regs.setBits('SR', TIM_SR.UIF);
   }
@@ -191,7 +197,7 @@ export class Timer extends RegisterPeripheral {
   /** With nothing to change from one period to the next, jump over whole periods at once. */
   private skipWholePeriods(now: number): void {
     if (!this.running || this.centerAligned || this.repetition !== 0) return;
-    if (this.activePrescaler !== this.regs.field('PSC', 'PSC') || this.activeReload !== (this.regs.get('ARR') & this.counterMask)) return;
+    if (this.activePrescaler !== this.regs.field('PSC', 'PSC') || this.activeReload !== this.masked(this.regs.get('ARR'))) return;
     if (this.regs.get('CR1') & (TIM_CR1.OPM | TIM_CR1.UDIS)) return;
     if (this.regs.field('RCR', 'REP') !== 0) return;
     const hz = this.counterFrequency();
@@ -212,7 +218,7 @@ export class Timer extends RegisterPeripheral {
     if (channel > this.channels) return null;
     const ccmr = channel <= 2 ? 'CCMR1' : channel <= 4 ? 'CCMR2' : 'CCMR3';
     if (channel <= 4 && (this.regs.get(ccmr) >>> (((channel - 1) & 1) * 8)) & 3) return null;
-    return this.regs.get(`CCR${channel}`) & this.counterMask;
+    return this.masked(this.regs.get(`CCR${channel}`));
   }
 
   /** Time (s) at which the counter reaches `ccr` after the anchor in this half period, or null. */
@@ -242,7 +248,7 @@ export class Timer extends RegisterPeripheral {
       this.running = true;
       this.anchorSeconds = this.comparedUntil = this.ctx.clock.seconds;
     } else if (!start && this.running) {
-      this.anchorCount = this.counterValue() & this.counterMask;
+      this.anchorCount = this.masked(this.counterValue());
       this.running = false;
     }
     if ((value ^ previous) & (TIM_CR1.DIR | TIM_CR1.CMS)) this.retime(() => {});
@@ -250,13 +256,13 @@ export class Timer extends RegisterPeripheral {
   }
 
   private counterWritten(value: number): void {
-    this.retime(() => { this.anchorCount = value & this.counterMask; });
+    this.retime(() => { this.anchorCount = this.masked(value); });
   }
 
   /** Re-anchors the counter at the present tick around a change of its parameters. */
   private retime(change: () => void): void {
     if (this.running) {
-      this.anchorCount = this.counterValue() & this.counterMask;
+      this.anchorCount = this.masked(this.counterValue());
       this.anchorSeconds = this.comparedUntil = this.ctx.clock.seconds;
     }
     change();
@@ -271,7 +277,7 @@ export class Timer extends RegisterPeripheral {
       const cr1 = this.regs.get('CR1');
       if (!(cr1 & TIM_CR1.UDIS)) {
         this.activePrescaler = this.regs.field('PSC', 'PSC');
-        this.activeReload = this.regs.get('ARR') & this.counterMask;
+        this.activeReload = this.masked(this.regs.get('ARR'));
       }
       this.anchorCount = down ? this.activeReload : 0;
       this.countingDown = false;
@@ -323,9 +329,11 @@ export class Timer extends RegisterPeripheral {
     const dier = this.regs.get('DIER');
     const sr = this.regs.get('SR');
     let due = Infinity;
-    // With UIE the next overflow is scheduled even while UIF is pending: the run loop sizes its
-    // slices by the next event, so the interrupt after the one being handled is taken on time.
-    if (dier & TIM_DIER.UIE) due = this.anchorSeconds + this.ticksToUpdate() / hz;
+    // The next overflow matters while UIF is clear: then it raises the line. While UIF is
+    // pending the line is already high (updateIrq ran just before), and the write that clears
+    // UIF reschedules; an event at every overflow regardless cut the CPU into slices of a few
+    // instructions under a fast timer whose flag nobody cleared (found by fuzz-mmio: ARR = 1).
+    if (dier & TIM_DIER.UIE && !(sr & TIM_SR.UIF)) due = this.anchorSeconds + this.ticksToUpdate() / hz;
     for (let channel = 1; channel <= Math.min(this.channels, 4); channel++) {
       const flag = ccFlag(channel);
       if (!(dier & flag) || sr & flag) continue;

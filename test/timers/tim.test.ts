@@ -189,3 +189,36 @@ describe('TIM behaviour', () => {
     expect(b.irqLevel('TIM6')).toBe(true);
   });
 });
+
+// Found by fuzz-mmio at 10^6 writes: on the 32-bit TIM2, ARR = 0xFFFFFFFF (its reset value) was
+// masked to -1 by an update event, the period became 0 and the counter's time NaN, and every
+// access then spun a million rounds in the catch-up loop.
+describe('TIM2 with the full 32-bit reload', () => {
+  it('counts through ARR = 0xFFFFFFFF after an update event, and a fast timer with UIF pending schedules nothing', () => {
+    const { b } = bench();
+    b.attach(new Timer(b.context('TIM2')), TIM2);
+    b.write32(TIM2 + EGR, 1); // UG: ARR reloaded through the update path
+    b.write32(TIM2 + SR, 0);
+    b.write32(TIM2 + CR1, CEN);
+    b.runCycles(1000);
+    const count = b.read32(TIM2 + CNT);
+    expect(count).toBeGreaterThanOrEqual(999);
+    expect(count).toBeLessThanOrEqual(1001);
+    expect(b.read32(TIM2 + SR) & 1).toBe(0);
+    b.write32(TIM2 + CNT, 0xffff_fff0);
+    b.runCycles(32);
+    expect(b.read32(TIM2 + SR) & 1).toBe(1); // wrapped once
+    expect(b.read32(TIM2 + CNT)).toBeLessThan(32);
+
+    // ARR = 1 with UIE: the line rises and stays up; with UIF pending no event is scheduled per
+    // overflow (the clock would otherwise stop every two cycles).
+    b.write32(TIM2 + ARR, 1);
+    b.write32(TIM2 + DIER, 1);
+    expect(b.irqLevel('TIM2')).toBe(true);
+    const before = b.clock.now;
+    b.runCycles(1_000_000);
+    expect(b.clock.now - before).toBe(1_000_000);
+    expect(b.irqLevel('TIM2')).toBe(true);
+    expect(b.clock.pendingEvents).toBe(0);
+  });
+});
