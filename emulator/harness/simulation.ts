@@ -175,8 +175,9 @@ export class Simulation extends EventEmitter {
   private finished: RunResult | null = null;
   private closed = false;
   private readonly epoch: number;
-  /** Output of semihosting and ITM. */
-  consoleText = '';
+  /** Output of semihosting and ITM not yet joined (ITM delivers one character at a time). */
+  private consolePending: string[] = [];
+  private consoleJoined = '';
   /** Decodes the board's TLS connections (present when a network is attached). */
   tls: TlsInspector | null = null;
   /** MQTT packets on the cable, from the inspector's streams (present when a network is attached).
@@ -212,7 +213,7 @@ export class Simulation extends EventEmitter {
       seed: options.seed,
       modelOptions: { rtcStart: new Date(epoch * 1000).toISOString(), ...options.modelOptions },
       console: (text) => {
-        if (simulation) simulation.consoleText += text;
+        if (simulation) simulation.appendConsole(text);
         options.console?.(text);
       },
       logSink: options.log ?? (() => {}),
@@ -320,6 +321,21 @@ export class Simulation extends EventEmitter {
       this.uarts.set(name, handle);
     }
     return handle;
+  }
+
+  /** Output of semihosting and ITM (the last 2 to 4 MiB of a long run). */
+  get consoleText(): string {
+    if (this.consolePending.length > 0) {
+      this.consoleJoined += this.consolePending.join('');
+      this.consolePending = [];
+      if (this.consoleJoined.length > 1 << 22) this.consoleJoined = this.consoleJoined.slice(-(1 << 21));
+    }
+    return this.consoleJoined;
+  }
+
+  private appendConsole(text: string): void {
+    this.consolePending.push(text);
+    if (this.consolePending.length >= 4096) void this.consoleText;
   }
 
   get virtualSeconds(): number {

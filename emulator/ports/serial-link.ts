@@ -44,14 +44,23 @@ export class QueueSerialLink implements SerialLink, CharPort {
   private rxHead = 0;
   private readonly rxListeners: Array<() => void> = [];
   private readonly txListeners: Array<(bytes: Uint8Array) => void> = [];
-  /** Everything the device sent, for harness assertions (bounded). */
-  private transcript: number[] = [];
+  /** Everything the device sent, for harness assertions (bounded). One byte per byte: a number
+   *  array cost eight, and a long run filled it. */
+  private transcript = new Uint8Array(4096);
+  private transcriptLength = 0;
   maxTranscript = 1 << 20;
 
   constructor(readonly name: string) {}
 
   transmit(byte: number): void {
-    if (this.transcript.length < this.maxTranscript) this.transcript.push(byte & 0xff);
+    if (this.transcriptLength < this.maxTranscript) {
+      if (this.transcriptLength === this.transcript.length) {
+        const grown = new Uint8Array(Math.min(this.transcript.length * 2, Math.max(this.maxTranscript, 1)));
+        grown.set(this.transcript);
+        this.transcript = grown;
+      }
+      this.transcript[this.transcriptLength++] = byte & 0xff;
+    }
     const bytes = Uint8Array.of(byte & 0xff);
     for (const listener of this.txListeners) listener(bytes);
   }
@@ -87,16 +96,11 @@ export class QueueSerialLink implements SerialLink, CharPort {
 
   /** The device's output so far, as text (latin-1, one char per byte). */
   text(): string {
-    return String.fromCharCode(...this.transcript.slice(0, 1 << 16)) + (this.transcript.length > 1 << 16 ? decodeRest(this.transcript) : '');
+    return Buffer.from(this.transcript.buffer, 0, this.transcriptLength).toString('latin1');
   }
 
   clearTranscript(): void {
-    this.transcript = [];
+    this.transcript = new Uint8Array(4096);
+    this.transcriptLength = 0;
   }
-}
-
-function decodeRest(bytes: number[]): string {
-  let out = '';
-  for (let i = 1 << 16; i < bytes.length; i += 1 << 15) out += String.fromCharCode(...bytes.slice(i, i + (1 << 15)));
-  return out;
 }
