@@ -6,12 +6,17 @@
 // Programming (RM0481 §7.3.7): with PG set, CPU writes to flash fill a 128-bit write buffer; once
 // its 16 bytes are written (or FW forces it, padding with ones) the quad-word is programmed: BSY
 // while it runs, then EOP. Programming only clears bits (the result is the AND of old and new).
-// Errors, each with the buffer discarded and flash unchanged: a write while PG is clear (or the
-// register locked) sets PGSERR; a second write to a byte already in the buffer sets STRBERR; a
-// write to another quad-word before the buffer is complete sets INCERR; a write into a sector the
-// WRP option bytes protect sets WRPERR. Decision (RM0481 names the flags, not a bus error): such a
-// write completes on the bus and only raises the flag; firmware sees it in NSSR, and h5sim logs a
-// guest error with the address and PC.
+// Errors, each with the buffer discarded and flash unchanged: a write while PG is clear sets
+// PGSERR; a second write to a byte already in the buffer sets STRBERR; a write to another
+// quad-word before the buffer is complete sets INCERR; a write into a sector the WRP option bytes
+// protect sets WRPERR. LOCK guards the control register only (PG cannot be set while it is 1, and
+// setting LOCK leaves PG as it was), so PG alone decides whether a write programs. No bus error:
+// the write completes on the bus and only raises the flag, as RM0399 §4.3.9 states for the H7's
+// interface of the same design; RM0481's own wording on this was not available (docs/architecture.md,
+// "Flash writes"). h5sim logs a guest error with the address and PC.
+//
+// Keys: a wrong key, or keys written again while the register is already unlocked, keep it locked
+// until the next reset. OPTLOCK guards OPTCR and every _PRG option register.
 import type { ScheduledEvent } from '../../emulator/time/virtual-clock.js';
 import type { IrqLine, PeripheralContext } from '../core/peripheral.js';
 import { RegisterPeripheral } from '../core/register-peripheral.js';
@@ -67,9 +72,9 @@ class KeySequence {
   /** A wrong key locks the register until the next reset (RM0481 §7.5.1). */
   blocked = false;
   constructor(private readonly first: number, private readonly second: number) {}
-  /** Returns true when this write completes the sequence. */
-  feed(value: number): boolean | 'wrong' {
-    if (this.blocked) return 'wrong';
+  /** Returns true when this write completes the sequence; `unlocked` when the register already is. */
+  feed(value: number, unlocked: boolean): boolean | 'wrong' {
+    if (this.blocked || unlocked) { this.step = 0; this.blocked = true; return 'wrong'; }
     if (this.step === 0 && value === this.first) { this.step = 1; return false; }
     if (this.step === 1 && value === this.second) { this.step = 0; return true; }
     this.step = 0;
@@ -106,18 +111,35 @@ export class Flash extends RegisterPeripheral {
     }
     this.regs.on('OPTKEYR', {
       write: (value) => {
-        const result = this.optionKeys.feed(value);
+        const unlocked = (this.regs.get('OPTCR') & LOCK) === 0;
+        const result = this.optionKeys.feed(value, unlocked);
         if (result === true) this.regs.setBits('OPTCR', LOCK, false);
-        else if (result === 'wrong') this.ctx.log.guestError('wrong option key: OPTCR stays locked until reset', { register: 'OPTKEYR', access: 'write', value });
+        else if (result === 'wrong') {
+          this.regs.setBits('OPTCR', LOCK);
+          this.ctx.log.guestError(`${unlocked ? 'option key written while OPTCR was already unlocked' : 'wrong option key'}: OPTCR locked until reset`, { register: 'OPTKEYR', access: 'write', value });
+        }
       },
     });
     this.regs.on('OPTCR', { write: (value, previous) => this.optionControlWritten(value, previous) });
+    for (const name of OPTION_REGISTER_NAMES) {
+      this.regs.on(`${name}_PRG`, {
+        write: (value, previous) => {
+          if (!(this.regs.get('OPTCR') & LOCK)) return;
+          this.regs.set(`${name}_PRG`, previous);
+          this.ctx.log.guestError(`${name}_PRG written while OPTCR.OPTLOCK is set: ignored (write the keys to OPTKEYR first)`, { register: `${name}_PRG`, access: 'write', value });
+        },
+      });
+    }
   }
 
   private unlock(side: 'NS' | 'SEC', value: number): void {
-    const result = this.keys[side].feed(value);
+    const unlocked = (this.regs.get(`${side}CR`) & LOCK) === 0;
+    const result = this.keys[side].feed(value, unlocked);
     if (result === true) this.regs.setBits(`${side}CR`, LOCK, false);
-    else if (result === 'wrong') this.ctx.log.guestError(`wrong key: ${side}CR stays locked until reset`, { register: `${side}KEYR`, access: 'write', value });
+    else if (result === 'wrong') {
+      this.regs.setBits(`${side}CR`, LOCK);
+      this.ctx.log.guestError(`${unlocked ? `key written while ${side}CR was already unlocked` : 'wrong key'}: ${side}CR locked until reset`, { register: `${side}KEYR`, access: 'write', value });
+    }
   }
 
   private controlWritten(side: 'NS' | 'SEC', value: number, previous: number): void {
@@ -157,8 +179,11 @@ export class Flash extends RegisterPeripheral {
       this.ctx.log.guestError(`${size}-byte write to flash memory ignored: ${why}`, { address, access: 'write', value, size });
       this.updateIrq();
     };
-    if (control & LOCK) return refuse(PGSERR, `${side}CR is locked (write the two keys to ${side}KEYR, then set PG); PGSERR set`);
-    if (!(control & PG)) return refuse(PGSERR, `${side}CR.PG is clear; PGSERR set`);
+    if (!(control & PG)) {
+      return refuse(PGSERR, control & LOCK
+        ? `${side}CR is locked (write the two keys to ${side}KEYR, then set PG); PGSERR set`
+        : `${side}CR.PG is clear; PGSERR set`);
+    }
     if (this.writeProtected(offset)) return refuse(WRPERR, 'the sector is write-protected by the WRP option bytes; WRPERR set');
     const line = offset - (offset % QUAD_WORD);
     if (!buffer.empty && line !== buffer.line) {

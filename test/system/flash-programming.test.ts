@@ -7,8 +7,8 @@ import { Flash } from '../../peripherals/system/flash.js';
 
 const FLASH = 0x4002_2000;
 const NSKEYR = 0x04, SECKEYR = 0x08, OPTKEYR = 0x0c, OPTCR = 0x1c, NSSR = 0x20, SECSR = 0x24, NSCR = 0x28, SECCR = 0x2c, NSCCR = 0x30;
-const WRP1R_PRG = 0xec;
-const PG = 1 << 1, FW = 1 << 4;
+const WRP1R_PRG = 0xec, OPTSR_CUR = 0x50, OPTSR_PRG = 0x54;
+const LOCK = 1 << 0, PG = 1 << 1, FW = 1 << 4;
 const BSY = 1 << 0, WBNE = 1 << 1, EOP = 1 << 16, WRPERR = 1 << 17, PGSERR = 1 << 18, STRBERR = 1 << 19, INCERR = 1 << 20;
 
 function setup() {
@@ -95,5 +95,64 @@ describe('FLASH programming', () => {
     store32(0x5000, 0, true);
     store32(0x5010, 0, true);
     expect(b.read32(FLASH + SECSR) & (INCERR | PGSERR)).toBe(INCERR | PGSERR);
+  });
+});
+
+describe('FLASH locks (RM0481 §7.9 register descriptions)', () => {
+  it('a write with PG clear is refused with PGSERR and no bus error, locked or not; flash keeps its bytes', () => {
+    const { b, unlock, store32, word } = setup();
+    store32(0x6000, 0); // reset state: NSCR locked, PG clear
+    expect(b.read32(FLASH + NSSR)).toBe(PGSERR);
+    b.write32(FLASH + NSCCR, PGSERR);
+    unlock();
+    expect(b.read32(FLASH + NSCR) & (LOCK | PG)).toBe(0);
+    store32(0x6010, 0); // unlocked, PG still clear (another address: the log keeps one line per access)
+    expect(b.read32(FLASH + NSSR)).toBe(PGSERR);
+    expect([word(0x6000), word(0x6010)]).toEqual([0xffff_ffff, 0xffff_ffff]);
+    const errors = b.log.records.filter((r) => r.kind === 'guest-error').map((r) => r.message);
+    expect(errors.some((m) => /NSCR is locked/.test(m))).toBe(true);
+    expect(errors.some((m) => /NSCR\.PG is clear/.test(m))).toBe(true);
+  });
+
+  it('LOCK guards the control register, not the write buffer: PG set before LOCK still programs, and LOCK keeps PG', () => {
+    const { b, unlock, store32, word, settle } = setup();
+    unlock();
+    b.write32(FLASH + NSCR, PG);
+    b.write32(FLASH + NSCR, PG | LOCK);
+    b.write32(FLASH + NSCR, 0); // locked: ignored, PG stays
+    expect(b.read32(FLASH + NSCR) & (LOCK | PG)).toBe(LOCK | PG);
+    for (let i = 0; i < 4; i++) store32(0x7000 + 4 * i, 0x1111_1111 * (i + 1));
+    settle();
+    expect(b.read32(FLASH + NSSR)).toBe(EOP);
+    expect(word(0x700c)).toBe(0x4444_4444);
+  });
+
+  it('the key sequence written a second time while NSCR is unlocked locks it until reset', () => {
+    const { b, flash, unlock } = setup();
+    unlock();
+    expect(b.read32(FLASH + NSCR) & LOCK).toBe(0);
+    unlock();
+    expect(b.read32(FLASH + NSCR) & LOCK).toBe(LOCK);
+    unlock();
+    expect(b.read32(FLASH + NSCR) & LOCK).toBe(LOCK); // blocked until reset
+    expect(b.log.records.some((r) => r.kind === 'guest-error' && /already unlocked/.test(r.message))).toBe(true);
+    flash.reset();
+    unlock();
+    expect(b.read32(FLASH + NSCR) & LOCK).toBe(0);
+  });
+
+  it('OPTLOCK guards the _PRG option registers: a write before the option keys is ignored and logged', () => {
+    const { b } = setup();
+    const before = b.read32(FLASH + OPTSR_PRG);
+    b.write32(FLASH + OPTSR_PRG, before & ~(1 << 3)); // IWDG_SW = 0
+    expect(b.read32(FLASH + OPTSR_PRG)).toBe(before);
+    expect(b.log.records.some((r) => r.kind === 'guest-error' && /OPTSR_PRG written while OPTCR\.OPTLOCK/.test(r.message))).toBe(true);
+    b.write32(FLASH + OPTCR, 2); // OPTSTART while locked: ignored too
+    b.write32(FLASH + OPTKEYR, 0x0819_2a3b);
+    b.write32(FLASH + OPTKEYR, 0x4c5d_6e7f);
+    b.write32(FLASH + OPTSR_PRG, before & ~(1 << 3));
+    expect(b.read32(FLASH + OPTSR_CUR)).toBe(before);
+    b.write32(FLASH + OPTCR, 2);
+    expect(b.read32(FLASH + OPTSR_CUR)).toBe(before & ~(1 << 3));
   });
 });
