@@ -1,13 +1,22 @@
 // RM0481 §47 RTC: a BCD calendar that runs in virtual time at RTCCLK / ((PREDIV_A+1)(PREDIV_S+1)),
 // initialisation mode, shadow-register synchronisation (RSF), write protection, alarms A/B and the
 // wakeup timer. The backup domain keeps the calendar across system resets.
+//
+// Power-on (backup-domain reset) follows the RM's reset values: TR 0, DR 0x2101 (year 00, Monday
+// January 1st), ICSR 0x7 (INITS = 0: year 00 is "not initialised", so HAL_RTC_Init and CubeMX code
+// that checks INITS or a backup-register magic do their cold-boot set-up). Without RTCCLK the
+// calendar stands still. The host option rtcStart (an ISO date) instead presets the calendar as a
+// battery-kept backup domain would have it: INITS = 1, running, on an assumed 32.768 kHz LSE until
+// RCC selects a clock. RCC_BDCR.VSWRST always goes back to the RM's reset values.
 import { BackupDomainPeripheral } from './backup-domain.js';
 import type { IrqLine, PeripheralContext } from '../core/peripheral.js';
 import type { ScheduledEvent } from '../../emulator/time/virtual-clock.js';
 import { RTC_CR, RTC_ICSR, RTC_REGISTERS, RTC_SR } from './rtc.regs.js';
 
 const LSE_HZ = 32_768;
-export const DEFAULT_RTC_START = '2026-01-01T00:00:00Z';
+/** RM0481 reset values of RTC_TR and RTC_DR (00-01-01, weekday 1 = Monday, 00:00:00). */
+const TR_RESET = 0;
+const DR_RESET = 0x0000_2101;
 /** Registers with write behaviour; only KEYED ones need the WPR key (0xCA, 0x53). */
 const PROTECTED = ['TR', 'DR', 'PRER', 'WUTR', 'CR', 'CALR', 'ALRMAR', 'ALRMASSR', 'ALRMBR', 'ALRMBSSR', 'ALRABINR', 'ALRBBINR'];
 // Since H5 HAL v1.2.0, HAL_RTC_SetAlarm(_IT), HAL_RTC_DeactivateAlarm, HAL_RTCEx_SetWakeUpTimer(_IT),
@@ -47,9 +56,14 @@ export class Rtc extends BackupDomainPeripheral {
   private syncEvent: ScheduledEvent | null = null;
   private alarmEvent: ScheduledEvent | null = null;
   private wakeupEvent: ScheduledEvent | null = null;
-  private readonly startSeconds: number;
+  /** Calendar preset by the host (rtcStart), or undefined: power-on reset values. */
+  private readonly presetSeconds: number | undefined;
   /** Calendar seconds per virtual second since the anchor. */
   private runningRate = 1;
+  /** RTCCLK is assumed to be a 32.768 kHz LSE while RCC selects none (preset calendars only). */
+  private assumedLse = false;
+  /** Days the weekday counter is ahead of the date's real weekday (it is set with DR, not derived). */
+  private weekdayShift = 0;
 
   constructor(ctx: PeripheralContext) {
     super(ctx, 0x400, RTC_REGISTERS);
@@ -58,10 +72,16 @@ export class Rtc extends BackupDomainPeripheral {
     // A new RTCCLK: the calendar keeps the time it reached and runs on at the new rate.
     ctx.clocks.onChange(() => {
       if (this.rate() !== this.runningRate) this.reanchor(this.calendarNow());
+      if (!(this.regs.get('ICSR') & RTC_ICSR.RSF) && !this.syncEvent && !this.initMode) this.resync();
     });
-    const start = Date.parse(String(ctx.host.options.rtcStart ?? DEFAULT_RTC_START));
-    if (Number.isNaN(start)) throw new Error(`rtcStart: cannot read "${String(ctx.host.options.rtcStart)}" as an ISO date`);
-    this.startSeconds = start / 1000;
+    const start = ctx.host.options.rtcStart;
+    if (start !== undefined) {
+      const parsed = Date.parse(String(start));
+      if (Number.isNaN(parsed)) throw new Error(`rtcStart: cannot read "${String(start)}" as an ISO date`);
+      const year = new Date(parsed).getUTCFullYear();
+      if (year < 2000 || year > 2099) throw new Error(`rtcStart: ${String(start)} is outside the RTC's years 2000-2099`);
+      this.presetSeconds = Math.floor(parsed / 1000);
+    }
 
     for (const name of PROTECTED.filter((n) => n !== 'TR' && n !== 'DR')) {
       this.regs.on(name, { write: (value, previous) => this.protectedWrite(name, value, previous) });
@@ -86,23 +106,38 @@ export class Rtc extends BackupDomainPeripheral {
     this.regs.on('MISR', { read: () => this.regs.get('SR') & this.enabledInterrupts() });
     this.regs.on('SMISR', { read: () => 0 });
     this.powerOnReset();
+    if (this.presetSeconds !== undefined) this.preset(this.presetSeconds);
   }
 
 
-  /** Backup-domain reset: the calendar starts at host option rtcStart (default 2026-01-01T00:00:00Z). */
+  /** Backup-domain reset (power-on, RCC_BDCR.VSWRST): the RM's reset values, INITS = 0. */
   powerOnReset(): void {
     this.regs.reset();
     this.stopEvents();
-    this.calendarAtAnchor = this.startSeconds;
+    this.syncEvent?.cancel();
+    this.syncEvent = null;
+    this.unlockStep = 0;
+    this.latched = null;
+    this.assumedLse = false;
+    this.calendarAtAnchor = calendarSeconds(TR_RESET, DR_RESET);
+    this.setWeekday(this.calendarAtAnchor, DR_RESET);
     this.anchorSeconds = this.ctx.clock.seconds;
     this.runningRate = this.rate();
-    const { tr, dr } = calendarRegisters(this.startSeconds);
+    if (this.rtcclk() > 0) this.resync();
+    this.updateIrq();
+  }
+
+  /** The calendar a battery-kept backup domain brings to power-up (host option rtcStart). */
+  private preset(seconds: number): void {
+    this.assumedLse = true;
+    this.calendarAtAnchor = seconds;
+    this.weekdayShift = 0;
+    this.anchorSeconds = this.ctx.clock.seconds;
+    this.runningRate = this.rate();
+    const { tr, dr } = this.registersAt(seconds);
     this.regs.set('TR', tr);
     this.regs.set('DR', dr);
     this.regs.setBits('ICSR', RTC_ICSR.INITS | RTC_ICSR.RSF);
-    this.unlockStep = 0;
-    this.latched = null;
-    this.updateIrq();
   }
 
   /** A system reset leaves the backup domain (calendar, configuration) running. */
@@ -116,12 +151,17 @@ export class Rtc extends BackupDomainPeripheral {
   }
 
   /**
-   * Calendar seconds per virtual second for the current RTCCLK and prescalers. Without an RTC clock
-   * selected in RCC the calendar runs on an assumed 32.768 kHz LSE, as a backup domain kept alive
-   * across the simulated power-up would (that is what rtcStart stands for).
+   * RTCCLK as RCC selects it. Without one the calendar stands still, except after the host preset
+   * it (rtcStart): then it runs on an assumed 32.768 kHz LSE, as the battery-kept backup domain
+   * it stands for would, until the next backup-domain reset.
    */
+  private rtcclk(): number {
+    return this.ctx.clocks.kernelFrequency(this.name) || (this.assumedLse ? LSE_HZ : 0);
+  }
+
+  /** Calendar seconds per virtual second for the current RTCCLK and prescalers. */
   private rate(): number {
-    const rtcclk = this.ctx.clocks.kernelFrequency(this.name) || LSE_HZ;
+    const rtcclk = this.rtcclk();
     const prescale = (this.regs.field('PRER', 'PREDIV_A') + 1) * (this.regs.field('PRER', 'PREDIV_S') + 1);
     return rtcclk / prescale;
   }
@@ -134,14 +174,27 @@ export class Rtc extends BackupDomainPeripheral {
   private current(): { tr: number; dr: number; seconds: number } {
     if (this.initMode) return { tr: this.regs.get('TR'), dr: this.regs.get('DR'), seconds: this.calendarAtAnchor };
     const seconds = this.calendarNow();
-    return { ...calendarRegisters(seconds + 1e-9), seconds };
+    return { ...this.registersAt(seconds + 1e-9), seconds };
+  }
+
+  /** TR/DR for a calendar time, with the weekday counter as firmware last set it. */
+  private registersAt(seconds: number): { tr: number; dr: number } {
+    const { tr, dr } = calendarRegisters(seconds);
+    const weekday = (((dr >> 13) & 7) - 1 + this.weekdayShift) % 7 + 1;
+    return { tr, dr: (dr & ~(7 << 13)) | (weekday << 13) };
+  }
+
+  /** The weekday counter starts from DR's WDU, whatever day of the week the date really was. */
+  private setWeekday(seconds: number, dr: number): void {
+    const real = (calendarRegisters(seconds).dr >> 13) & 7;
+    this.weekdayShift = ((((dr >> 13) & 7) - real) % 7 + 7) % 7;
   }
 
   private shadow(release = false): { tr: number; dr: number; seconds: number } {
     const seconds = this.latched ?? this.calendarNow();
     if (!this.initMode) this.latched = release ? null : seconds;
     if (this.initMode) return this.current();
-    return { ...calendarRegisters(seconds + 1e-9), seconds };
+    return { ...this.registersAt(seconds + 1e-9), seconds };
   }
 
   /** SSR counts down from PREDIV_S within each second. */
@@ -214,15 +267,17 @@ export class Rtc extends BackupDomainPeripheral {
       }
       if (value & RTC_ICSR.INIT) {
         // Entering initialisation mode stops the calendar; TR/DR show the value it reached.
-        const { tr, dr } = calendarRegisters(this.calendarNow() + 1e-9);
+        const { tr, dr } = this.registersAt(this.calendarNow() + 1e-9);
         this.calendarAtAnchor = Math.floor(this.calendarNow() + 1e-9);
         this.regs.set('TR', tr);
         this.regs.set('DR', dr);
         this.regs.setBits('ICSR', RTC_ICSR.INITF);
       } else {
         this.regs.setBits('ICSR', RTC_ICSR.INITF, false);
-        this.reanchor(calendarSeconds(this.regs.get('TR'), this.regs.get('DR')));
-        if ((this.regs.get('DR') >> 16) & 0xff) this.regs.setBits('ICSR', RTC_ICSR.INITS);
+        const seconds = calendarSeconds(this.regs.get('TR'), this.regs.get('DR'));
+        this.setWeekday(seconds, this.regs.get('DR'));
+        this.reanchor(seconds);
+        this.regs.setBits('ICSR', RTC_ICSR.INITS, ((this.regs.get('DR') >> 16) & 0xff) !== 0);
         this.regs.setBits('ICSR', RTC_ICSR.RSF, false);
         this.resync();
       }
@@ -233,7 +288,9 @@ export class Rtc extends BackupDomainPeripheral {
   /** RSF rises again once the shadow registers are copied (two RTCCLK periods). */
   private resync(): void {
     this.syncEvent?.cancel();
-    const rtcclk = this.ctx.clocks.kernelFrequency(this.name) || LSE_HZ;
+    this.syncEvent = null;
+    const rtcclk = this.rtcclk();
+    if (rtcclk === 0) return; // no copies without RTCCLK; the clock's arrival starts them
     this.syncEvent = this.ctx.clock.afterSeconds(2 / rtcclk, () => {
       this.syncEvent = null;
       if (!this.initMode) this.regs.setBits('ICSR', RTC_ICSR.RSF);
@@ -286,7 +343,7 @@ export class Rtc extends BackupDomainPeripheral {
       const next = Math.floor(now + 1e-9) + 1;
       this.alarmEvent = this.ctx.clock.afterSeconds((next - now) / rate, () => {
         this.alarmEvent = null;
-        const { tr, dr } = calendarRegisters(next);
+        const { tr, dr } = this.registersAt(next);
         const cr2 = this.regs.get('CR');
         if (cr2 & RTC_CR.ALRAE && this.alarmMatches('ALRMAR', tr, dr)) this.regs.setBits('SR', RTC_SR.ALRAF);
         if (cr2 & RTC_CR.ALRBE && this.alarmMatches('ALRMBR', tr, dr)) this.regs.setBits('SR', RTC_SR.ALRBF);
@@ -297,8 +354,9 @@ export class Rtc extends BackupDomainPeripheral {
   }
 
   private scheduleWakeup(): void {
-    const rtcclk = this.ctx.clocks.kernelFrequency(this.name) || LSE_HZ;
+    const rtcclk = this.rtcclk();
     const select = this.regs.get('CR') & RTC_CR.WUCKSEL;
+    if (rtcclk === 0 || (select >= 4 && this.rate() === 0)) return; // no clock, no ticks
     const ticks = this.regs.field('WUTR', 'WUT') + 1 + (select >= 6 ? 0x10000 : 0);
     const tickSeconds = select < 4 ? (16 >> select) / rtcclk : 1 / this.rate();
     this.wakeupEvent = this.ctx.clock.afterSeconds(ticks * tickSeconds, () => {

@@ -228,6 +228,17 @@ export class Rcc extends RegisterPeripheral implements ClockQuery {
 
   // ---- behaviour --------------------------------------------------------------------------------
 
+  /**
+   * A system reset leaves RCC_BDCR alone: it sits in the backup domain (LSE, RTC clock selection
+   * and enable), which only a backup-domain reset (power-on, VSWRST) clears.
+   */
+  override reset(): void {
+    const backupControl = this.regs.get('BDCR');
+    super.reset();
+    this.regs.set('BDCR', backupControl);
+    this.updateOscillators();
+  }
+
   protected override onReset(): void {
     for (const event of this.startups.values()) event.cancel();
     this.startups.clear();

@@ -4,7 +4,9 @@ import { Rtc, calendarRegisters } from '../../peripherals/rtc/rtc.js';
 import { RTC_REGISTERS } from '../../peripherals/rtc/rtc.regs.js';
 import { Tamp } from '../../peripherals/rtc/tamp.js';
 import { TAMP_REGISTERS } from '../../peripherals/rtc/tamp.regs.js';
-import { ALWAYS_CLOCKED } from '../../peripherals/core/peripheral.js';
+import { ALWAYS_CLOCKED, type ClockQuery } from '../../peripherals/core/peripheral.js';
+import { Rcc } from '../../peripherals/system/rcc.js';
+import { Pwr } from '../../peripherals/system/pwr.js';
 import { checkAgainstReference, reference } from '../io/reference-check.js';
 
 const RTC = 0x4400_7800, TAMP = 0x4400_7c00;
@@ -32,8 +34,36 @@ describe('RTC and TAMP register tables', () => {
 });
 
 describe('RTC', () => {
-  it('starts at rtcStart (default 2026-01-01) and advances with virtual time', () => {
+  it('power-on (backup-domain reset) gives the RM0481 reset values: INITS = 0, year 00, Monday January 1st', () => {
     const { b, rtc } = bench();
+    expect(b.read32(RTC + TR)).toBe(0);
+    expect(b.read32(RTC + DR)).toBe(0x2101);
+    expect(b.read32(RTC + ICSR)).toBe(0x7); // ALRAWF, ALRBWF, WUTWF; INITS and RSF clear
+    b.pollUntil(() => (b.read32(RTC + ICSR) & RSF) !== 0, 1_000_000, 10); // shadow copy after two RTCCLK periods
+    expect(b.read32(RTC + ICSR) & INITS).toBe(0);
+    b.runSeconds(86_400 + 1); // the calendar counts from its reset value; the weekday counter from 1
+    expect(b.read32(RTC + TR)).toBe(0x00_0001);
+    expect(b.read32(RTC + DR)).toBe(0x4102); // Tuesday (2 << 13), January 2nd, year 00
+    expect(rtc.calendarDate().toISOString()).toBe('2000-01-02T00:00:01.000Z');
+  });
+
+  it('without RTCCLK the reset calendar stands still and RSF stays clear until RCC selects a clock', () => {
+    let hz = 0;
+    const listeners: Array<() => void> = [];
+    const b = new ModelBench({ frequencyHz: 1_000_000, clocks: { ...ALWAYS_CLOCKED, kernelFrequency: () => hz, onChange: (l) => listeners.push(l) } });
+    const rtc = b.attach(new Rtc(b.context('RTC')), RTC);
+    b.runSeconds(10);
+    expect(rtc.calendarDate().toISOString()).toBe('2000-01-01T00:00:00.000Z');
+    expect(b.read32(RTC + ICSR) & RSF).toBe(0);
+    hz = 32_768;
+    for (const l of listeners) l();
+    b.runSeconds(10);
+    expect(rtc.calendarDate().toISOString()).toBe('2000-01-01T00:00:10.000Z');
+    expect(b.read32(RTC + ICSR) & RSF).toBe(RSF);
+  });
+
+  it('a host preset (rtcStart) starts with INITS set and advances with virtual time', () => {
+    const { b, rtc } = bench({ rtcStart: '2026-01-01T00:00:00Z' });
     expect(b.read32(RTC + TR)).toBe(0);
     expect(b.read32(RTC + DR)).toBe(0x26_8101); // 2026, Thursday (4 << 13), January 1st
     expect(b.read32(RTC + ICSR) & (INITS | RSF)).toBe(INITS | RSF);
@@ -45,9 +75,10 @@ describe('RTC', () => {
   });
 
   it('keeps the time it reached when RTCCLK changes', () => {
-    let hz = 0; // no RTC clock selected yet: an assumed 32.768 kHz LSE
+    let hz = 0; // no RTC clock selected yet: a preset calendar runs on an assumed 32.768 kHz LSE
     const listeners: Array<() => void> = [];
-    const b = new ModelBench({ frequencyHz: 1_000_000, clocks: { ...ALWAYS_CLOCKED, kernelFrequency: () => hz, onChange: (l) => listeners.push(l) } });
+    const b = new ModelBench({ frequencyHz: 1_000_000, options: { rtcStart: '2026-01-01T00:00:00Z' },
+      clocks: { ...ALWAYS_CLOCKED, kernelFrequency: () => hz, onChange: (l) => listeners.push(l) } });
     const rtc = b.attach(new Rtc(b.context('RTC')), RTC);
     b.runSeconds(10);
     hz = 65_536; // twice as fast with the default prescalers
@@ -145,7 +176,72 @@ describe('RTC write protection as the H5 HAL uses it', () => {
     expect(b.read32(RTC + PRER)).toBe(0x007f_00ff);
     b.write32(RTC + CR, 1 << 16);
     b.runSeconds(1.5);
-    expect(rtc.calendarDate().toISOString()).toBe('2026-01-01T00:00:01.000Z');
+    expect(rtc.calendarDate().toISOString()).toBe('2000-01-01T00:00:01.000Z');
+  });
+});
+
+describe('RTC across resets', () => {
+  /** RTC, RCC and PWR on one bench, the RTC clocked by RCC's RTCSEL as in the machine. */
+  function machineBench(options: Record<string, unknown> = {}) {
+    let rcc: Rcc | undefined;
+    const clocks: ClockQuery = {
+      isClockEnabled: () => true,
+      kernelFrequency: (p) => rcc!.kernelFrequency(p),
+      busFrequency: (p) => rcc!.busFrequency(p),
+      onChange: (l) => rcc!.onChange(l),
+    };
+    const b = new ModelBench({ frequencyHz: 64_000_000, options, clocks });
+    rcc = b.attach(new Rcc(b.context('RCC')), 0x4402_0c00);
+    const pwr = b.attach(new Pwr(b.context('PWR')), 0x4402_0800);
+    const rtc = b.attach(new Rtc(b.context('RTC')), RTC);
+    const systemReset = () => { for (const model of [rcc!, pwr, rtc]) model.reset(); };
+    const BDCR = 0x4402_0c00 + 0xf0;
+    const startLse = () => {
+      b.write32(0x4402_0800 + 0x24, 1); // PWR_DBPCR.DBP
+      b.write32(BDCR, 1 | (1 << 8)); // LSEON, RTCSEL = LSE
+      b.pollUntil(() => (b.read32(BDCR) & 2) !== 0);
+      b.write32(BDCR, b.read32(BDCR) | (1 << 15)); // RTCEN
+    };
+    return { b, rtc, systemReset, startLse, BDCR };
+  }
+
+  function setCalendar(b: ModelBench, when: number) {
+    unlock(b);
+    b.write32(RTC + ICSR, INIT);
+    const { tr, dr } = calendarRegisters(when);
+    b.write32(RTC + TR, tr);
+    b.write32(RTC + DR, dr);
+    b.write32(RTC + ICSR, 0);
+  }
+
+  it('a system reset keeps the calendar running, INITS set and the LSE selected (RCC_BDCR is backup domain)', () => {
+    const { b, rtc, systemReset, startLse, BDCR } = machineBench();
+    startLse();
+    expect(b.read32(RTC + ICSR) & INITS).toBe(0); // what HAL_RTC_Init looks at after power-on
+    setCalendar(b, Date.UTC(2030, 6, 4, 12, 0, 0) / 1000);
+    expect(b.read32(RTC + ICSR) & INITS).toBe(INITS);
+    b.runSeconds(5);
+    const bdcr = b.read32(BDCR);
+    systemReset();
+    expect(b.read32(BDCR)).toBe(bdcr);
+    expect(b.read32(RTC + ICSR) & INITS).toBe(INITS); // warm boot: HAL_RTC_Init skips the set-up
+    b.runSeconds(5);
+    expect(rtc.calendarDate().toISOString()).toBe('2030-07-04T12:00:10.000Z');
+  });
+
+  it('a backup-domain reset (RCC_BDCR.VSWRST) brings back the reset values, also after a host preset', () => {
+    const { b, rtc, startLse, BDCR } = machineBench({ rtcStart: '2030-07-04T12:00:00Z' });
+    expect(b.read32(RTC + ICSR) & INITS).toBe(INITS);
+    startLse();
+    b.runSeconds(2);
+    expect(rtc.calendarDate().toISOString()).toBe('2030-07-04T12:00:02.000Z');
+    b.write32(BDCR, 1 << 16);
+    b.write32(BDCR, 0);
+    expect(b.read32(RTC + TR)).toBe(0);
+    expect(b.read32(RTC + DR)).toBe(0x2101);
+    expect(b.read32(RTC + ICSR) & INITS).toBe(0);
+    b.runSeconds(3); // RCC_BDCR is cleared too: no RTCCLK, the calendar stands still
+    expect(rtc.calendarDate().toISOString()).toBe('2000-01-01T00:00:00.000Z');
   });
 });
 
