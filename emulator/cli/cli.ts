@@ -40,6 +40,9 @@ Run options:
   --time-mode virtual|realtime    default: realtime with a network, virtual without
   --entropy seeded|host           RNG source (default seeded, deterministic)
   --seed <N>                      seed of the deterministic generators
+  --rtc reset|epoch|host          RTC calendar at power-up: reset values, INITS = 0 (default, as after
+                                  a backup-domain reset); preset to the simulated epoch (2026-01-01);
+                                  or preset to the host's clock (as a battery-kept RTC, INITS = 1)
   --uart <NAME>                   UART shown on the terminal (default USART3, the NUCLEO's VCP)
   --uart-tcp [HOST:]PORT          also serve that UART on a TCP socket (127.0.0.1 by default): output
                                   to every client, client input to the UART's receiver
@@ -114,7 +117,7 @@ async function runCommand(argv: string[]): Promise<number> {
         machine: { type: 'string' }, timeout: { type: 'string' }, 'max-instructions': { type: 'string' },
         strict: { type: 'boolean' }, net: { type: 'string' }, pcap: { type: 'string' },
         hostfwd: { type: 'string', multiple: true }, host: { type: 'string', multiple: true }, allow: { type: 'string', multiple: true },
-        'time-mode': { type: 'string' }, entropy: { type: 'string' }, seed: { type: 'string' }, uart: { type: 'string' },
+        'time-mode': { type: 'string' }, entropy: { type: 'string' }, seed: { type: 'string' }, uart: { type: 'string' }, rtc: { type: 'string' },
         quiet: { type: 'boolean' }, 'trace-blocks': { type: 'string' }, 'tls-trace': { type: 'boolean' }, keylog: { type: 'string' },
         gdb: { type: 'string' }, 'gdb-wait': { type: 'boolean' }, 'uart-tcp': { type: 'string' },
         trace: { type: 'string' }, 'trace-format': { type: 'string' }, 'trace-file': { type: 'string' },
@@ -138,6 +141,8 @@ async function runCommand(argv: string[]): Promise<number> {
   if (timeMode && timeMode !== 'virtual' && timeMode !== 'realtime') return die('--time-mode is virtual or realtime');
   const entropy = values.entropy;
   if (entropy && entropy !== 'seeded' && entropy !== 'host') return die('--entropy is seeded or host');
+  const rtc = values.rtc;
+  if (rtc && rtc !== 'reset' && rtc !== 'epoch' && rtc !== 'host') return die('--rtc is reset, epoch or host');
   const quiet = values.quiet ?? false;
   const uartName = values.uart ?? 'USART3';
   const echo = (text: string) => { if (!quiet) process.stdout.write(text); };
@@ -152,6 +157,7 @@ async function runCommand(argv: string[]): Promise<number> {
     strict: values.strict,
     timeMode: timeMode as SimulationOptions['timeMode'],
     entropy: entropy as SimulationOptions['entropy'],
+    rtc: rtc as SimulationOptions['rtc'],
     seed: values.seed !== undefined ? Number(values.seed) : undefined,
     console: echo,
     log: (line) => process.stderr.write(`h5sim: ${line}\n`),

@@ -11,7 +11,7 @@
 //   line 1, the header:
 //     {"format":"h5rec","version":1,
 //      "elf":{"path":"fw.elf","sha256":"<hex>"},
-//      "options":{"machine":"stm32h563","seed":N,"entropy":"seeded","modelOptions":{…},"epochSeconds":N,"strict":bool,"traceBlocks":N},
+//      "options":{"machine":"stm32h563","seed":N,"entropy":"seeded","modelOptions":{…},"epochSeconds":N,"rtc":"epoch","strict":bool,"traceBlocks":N},
 //      "network":bool,              a FramePort was attached (the run loop then uses 1 ms chunks)
 //      "links":{"ETH":true}}        cable state of each Ethernet link when the recording started
 //   then, in the order they happened:
@@ -40,7 +40,7 @@ export interface RecordHeader {
   format: typeof RECORD_FORMAT;
   version: number;
   elf: { path: string; sha256: string };
-  options: Pick<SimulationOptions, 'seed' | 'entropy' | 'modelOptions' | 'epochSeconds' | 'strict' | 'traceBlocks'> & { machine: 'stm32h563' | 'stm32h573' };
+  options: Pick<SimulationOptions, 'seed' | 'entropy' | 'modelOptions' | 'epochSeconds' | 'rtc' | 'strict' | 'traceBlocks'> & { machine: 'stm32h563' | 'stm32h573' };
   network: boolean;
   links: Record<string, boolean>;
 }
@@ -96,7 +96,7 @@ export class Recorder {
       elf: { path: elf.path, sha256: sha256(elf.bytes) },
       options: {
         machine, seed: options.seed, entropy: options.entropy, modelOptions: options.modelOptions,
-        epochSeconds: options.epochSeconds, strict: options.strict, traceBlocks: options.traceBlocks,
+        epochSeconds: options.epochSeconds, rtc: options.rtc ?? 'reset', strict: options.strict, traceBlocks: options.traceBlocks,
       },
       network: simulation.network !== null,
       links,
@@ -242,8 +242,9 @@ async function loadReplaySimulation(header: RecordHeader, options: ReplayOptions
   });
   const actual = sha256(bytes);
   if (actual !== header.elf.sha256) throw new SetupError(`${elfPath} is not the recorded firmware (sha256 ${actual.slice(0, 16)}…, recorded ${header.elf.sha256.slice(0, 16)}…)`);
+  // Recordings made before the rtc option existed ran with the RTC preset to the epoch.
   const simulation = await Simulation.load(bytes, {
-    ...header.options, net: 'none', timeMode: 'virtual', console: options.console, log: options.log,
+    ...header.options, rtc: header.options.rtc ?? 'epoch', net: 'none', timeMode: 'virtual', console: options.console, log: options.log,
   });
   for (const [name, up] of Object.entries(header.links)) simulation.machine.ethernet.get(name)?.setLink(up);
   return simulation;

@@ -47,8 +47,15 @@ export interface SimulationOptions {
   log?: (line: string) => void;
   /** Keep the last N basic blocks for fault reports. */
   traceBlocks?: number;
-  /** Unix time the simulated world starts at (SNTP, RTC); default 2026-01-01T00:00:00Z. */
+  /** Unix time the simulated world starts at (SNTP, and the RTC with rtc: 'epoch'); default 2026-01-01T00:00:00Z. */
   epochSeconds?: number;
+  /**
+   * The RTC calendar at power-up. 'reset' (default): as after a backup-domain reset, RM0481's reset
+   * values with INITS = 0, so HAL/CubeMX code does its cold-boot RTC set-up. 'epoch': preset to
+   * epochSeconds as a battery-kept backup domain would hold it (INITS = 1, running). 'host': the
+   * same, with epochSeconds defaulting to the host's wall clock (not reproducible).
+   */
+  rtc?: 'reset' | 'epoch' | 'host';
   /** Write an NSS key log here (secrets watched in the firmware's TLS 1.3 key schedule via its ELF symbols). */
   keylog?: string;
   /** Watch the firmware's key schedule even without a key log file (the inspector then decrypts). */
@@ -206,12 +213,18 @@ export class Simulation extends EventEmitter {
     const description = typeof options.machine === 'object' ? options.machine : MACHINES[options.machine ?? 'stm32h563'];
     if (!description) throw new SetupError(`unknown machine "${String(options.machine)}" (known: ${Object.keys(MACHINES).join(', ')})`);
     let simulation: Simulation | undefined;
+    if (options.rtc !== undefined && !['reset', 'epoch', 'host'].includes(options.rtc)) {
+      throw new SetupError(`rtc is reset, epoch or host, not "${String(options.rtc)}"`);
+    }
+    // 'host' resolves to a fixed epoch here, so a recording of this run replays with the same calendar.
+    if (options.rtc === 'host') options = { ...options, rtc: 'epoch', epochSeconds: options.epochSeconds ?? Math.floor(Date.now() / 1000) };
     const epoch = options.epochSeconds ?? DEFAULT_EPOCH;
+    const rtcPreset = options.rtc === 'epoch' ? { rtcStart: new Date(epoch * 1000).toISOString() } : {};
     const machineOptions: MachineOptions = {
       strict: options.strict,
       entropy: options.entropy,
       seed: options.seed,
-      modelOptions: { rtcStart: new Date(epoch * 1000).toISOString(), ...options.modelOptions },
+      modelOptions: { ...rtcPreset, ...options.modelOptions },
       console: (text) => {
         if (simulation) simulation.appendConsole(text);
         options.console?.(text);
