@@ -8,6 +8,9 @@
 import type { Engine } from '../core/engine.js';
 import type { Bus, MemoryRegion } from '../bus/bus.js';
 
+/** Granule of the permission change around a store (Unicorn protects whole 4 KiB pages). */
+const OPEN_PAGE = 4096;
+
 export interface ProgrammedWrite { executed: number; region: MemoryRegion; offsets: number[] }
 
 /** Executes the store at PC that faulted on `address`; null when no programmer takes writes there. */
@@ -17,22 +20,27 @@ export function executeStoreIntoProgrammer(engine: Engine, bus: Bus, address: nu
   const programmer = region?.programmer;
   if (!region || !programmer) return null;
   const length = region.data.byteLength;
-  const bases = [region.base, ...(region.aliases ?? [])];
+  const base = [region.base, ...(region.aliases ?? [])].find((b) => address - b >= 0 && address - b < length) ?? region.base;
+  // Only the pages the store can reach are opened (an STM writes at most 64 bytes): changing the
+  // permissions of the whole 2 MiB also drops every translated block in it, which made a firmware
+  // storing to locked flash in a loop take seconds per virtual millisecond.
+  const windowStart = Math.max(0, Math.floor((address - base) / OPEN_PAGE) * OPEN_PAGE);
+  const windowLength = Math.min(length - windowStart, 2 * OPEN_PAGE);
   const writes: Array<{ offset: number; size: number; value: number; secure: boolean }> = [];
   const saved: Array<{ offset: number; bytes: Uint8Array }> = [];
-  const hooks = bases.map((base) => engine.addMemoryHook(base, base + length - 1, (access, at, size, value) => {
+  const hook = engine.addMemoryHook(base + windowStart, base + windowStart + windowLength - 1, (access, at, size, value) => {
     if (access !== 'write') return;
     const offset = (at - base) >>> 0;
     saved.push({ offset, bytes: region.data.slice(offset, offset + size) });
     writes.push({ offset, size, value, secure: base !== region.base });
-  }));
-  for (const base of bases) engine.protectMemory(base, length, { write: true, execute: region.executable });
+  });
+  engine.protectMemory(base + windowStart, windowLength, { write: true, execute: region.executable });
   let executed = 0;
   try {
     executed = engine.run(1).executed;
   } finally {
-    for (const base of bases) engine.protectMemory(base, length, { write: false, execute: region.executable });
-    for (const hook of hooks) hook.remove();
+    engine.protectMemory(base + windowStart, windowLength, { write: false, execute: region.executable });
+    hook.remove();
     for (const { offset, bytes } of saved.reverse()) region.data.set(bytes, offset);
   }
   // The store did not complete (a breakpoint before it, or a second fault, e.g. an STM running past
