@@ -25,7 +25,7 @@ export const RTC_REGISTERS: RegisterSpec[] = [
   { name: 'WUTR', offset: 0x14, reset: 0x0000_ffff, fields: [{ name: 'WUT', bit: 0, width: 16 }, { name: 'WUTOCLR', bit: 16, width: 16 }] },
   { name: 'CR', offset: 0x18, fields: [
     { name: 'WUCKSEL', bit: 0, width: 3 }, { name: 'TSEDGE', bit: 3 }, { name: 'REFCKON', bit: 4, modelled: false },
-    { name: 'BYPSHAD', bit: 5 }, { name: 'FMT', bit: 6, modelled: false }, { name: 'SSRUIE', bit: 7 }, { name: 'ALRAE', bit: 8 },
+    { name: 'BYPSHAD', bit: 5 }, { name: 'FMT', bit: 6 }, { name: 'SSRUIE', bit: 7 }, { name: 'ALRAE', bit: 8 },
     { name: 'ALRBE', bit: 9 }, { name: 'WUTE', bit: 10 }, { name: 'TSE', bit: 11, modelled: false }, { name: 'ALRAIE', bit: 12 },
     { name: 'ALRBIE', bit: 13 }, { name: 'WUTIE', bit: 14 }, { name: 'TSIE', bit: 15 }, { name: 'ADD1H', bit: 16, access: 'w' },
     { name: 'SUB1H', bit: 17, access: 'w' }, { name: 'BKP', bit: 18 }, { name: 'COSEL', bit: 19 }, { name: 'POL', bit: 20 },

@@ -29,18 +29,25 @@ const CR_KEYED_BITS = (1 << 16) | (1 << 17);
 const bcd = (value: number) => ((Math.floor(value / 10) % 10) << 4) | (value % 10);
 const fromBcd = (value: number) => (value >> 4) * 10 + (value & 0xf);
 
-/** Calendar fields of a UTC time in seconds since 1970 (years 2000–2099). */
-export function calendarRegisters(epochSeconds: number): { tr: number; dr: number } {
+/** TR's PM bit: the hours are 1–12 after noon in the AM/PM format (CR.FMT = 1). */
+const TR_PM = 1 << 22;
+
+/** Calendar fields of a UTC time in seconds since 1970 (years 2000–2099); `twelveHour` for the
+ * AM/PM format (CR.FMT = 1): hours 12, 1–11 with PM clear before noon, set from noon. */
+export function calendarRegisters(epochSeconds: number, twelveHour = false): { tr: number; dr: number } {
   const date = new Date(Math.floor(epochSeconds) * 1000);
-  const tr = (bcd(date.getUTCHours()) << 16) | (bcd(date.getUTCMinutes()) << 8) | bcd(date.getUTCSeconds());
+  const hours = date.getUTCHours();
+  const hourField = twelveHour ? bcd(hours % 12 === 0 ? 12 : hours % 12) | (hours >= 12 ? TR_PM >> 16 : 0) : bcd(hours);
+  const tr = (hourField << 16) | (bcd(date.getUTCMinutes()) << 8) | bcd(date.getUTCSeconds());
   const weekday = date.getUTCDay() === 0 ? 7 : date.getUTCDay();
   const dr = (bcd(date.getUTCFullYear() % 100) << 16) | (weekday << 13) | (bcd(date.getUTCMonth() + 1) << 8) | bcd(date.getUTCDate());
   return { tr, dr };
 }
 
-export function calendarSeconds(tr: number, dr: number): number {
-  const pm = (tr >> 22) & 1;
-  const hours = fromBcd((tr >> 16) & 0x3f) + (pm ? 12 : 0);
+export function calendarSeconds(tr: number, dr: number, twelveHour = false): number {
+  const hourField = fromBcd((tr >> 16) & 0x3f);
+  // In the 24-hour format the PM bit is ignored; in AM/PM, 12 AM is midnight and 12 PM is noon.
+  const hours = twelveHour ? (hourField % 12) + (tr & TR_PM ? 12 : 0) : hourField;
   return Date.UTC(2000 + fromBcd((dr >> 16) & 0xff), fromBcd((dr >> 8) & 0x1f) - 1, fromBcd(dr & 0x3f),
     hours, fromBcd((tr >> 8) & 0x7f), fromBcd(tr & 0x7f)) / 1000;
 }
@@ -179,9 +186,14 @@ export class Rtc extends BackupDomainPeripheral {
 
   /** TR/DR for a calendar time, with the weekday counter as firmware last set it. */
   private registersAt(seconds: number): { tr: number; dr: number } {
-    const { tr, dr } = calendarRegisters(seconds);
+    const { tr, dr } = calendarRegisters(seconds, this.twelveHour);
     const weekday = (((dr >> 13) & 7) - 1 + this.weekdayShift) % 7 + 1;
     return { tr, dr: (dr & ~(7 << 13)) | (weekday << 13) };
+  }
+
+  /** CR.FMT: TR (and the alarms, compared field by field) use the AM/PM format. */
+  private get twelveHour(): boolean {
+    return (this.regs.get('CR') & RTC_CR.FMT) !== 0;
   }
 
   /** The weekday counter starts from DR's WDU, whatever day of the week the date really was. */
@@ -274,7 +286,7 @@ export class Rtc extends BackupDomainPeripheral {
         this.regs.setBits('ICSR', RTC_ICSR.INITF);
       } else {
         this.regs.setBits('ICSR', RTC_ICSR.INITF, false);
-        const seconds = calendarSeconds(this.regs.get('TR'), this.regs.get('DR'));
+        const seconds = calendarSeconds(this.regs.get('TR'), this.regs.get('DR'), this.twelveHour);
         this.setWeekday(seconds, this.regs.get('DR'));
         this.reanchor(seconds);
         this.regs.setBits('ICSR', RTC_ICSR.INITS, ((this.regs.get('DR') >> 16) & 0xff) !== 0);

@@ -118,6 +118,38 @@ describe('RTC', () => {
     expect(b.read32(RTC + TR)).toBe(0x12_3010);
   });
 
+  it('keeps the time in the AM/PM format when CR.FMT = 1 (HAL_RTC_Init with RTC_HOURFORMAT_12)', () => {
+    const { b, rtc } = bench();
+    unlock(b);
+    b.write32(RTC + ICSR, INIT);
+    b.write32(RTC + CR, 1 << 6); // FMT
+    const PM = 1 << 22;
+    // As HAL_RTC_GetTime/GetDate: SSR and TR lock the shadow registers until DR is read.
+    const readTime = () => {
+      b.read32(RTC + SSR);
+      const tr = b.read32(RTC + TR);
+      return { tr, day: b.read32(RTC + DR) & 0x3f };
+    };
+    b.write32(RTC + TR, PM | (0x11 << 16) | (0x59 << 8) | 0x55); // 11:59:55 PM
+    b.write32(RTC + DR, calendarRegisters(Date.UTC(2027, 0, 1) / 1000).dr);
+    b.write32(RTC + ICSR, 0);
+    b.pollUntil(() => (b.read32(RTC + ICSR) & RSF) !== 0, 1_000_000, 10);
+    expect(rtc.calendarDate().toISOString()).toBe('2027-01-01T23:59:55.000Z');
+    b.runSeconds(10); // past midnight: 12:00:05 AM, PM clear
+    expect(readTime()).toEqual({ tr: (0x12 << 16) | 0x05, day: 0x02 });
+    b.runSeconds(12 * 3600); // noon: 12:00:05 PM
+    expect(readTime().tr).toBe(PM | (0x12 << 16) | 0x05);
+    b.runSeconds(3600); // 1:00:05 PM
+    expect(readTime().tr).toBe(PM | (0x01 << 16) | 0x05);
+    // Back to 24 hours, as HAL_RTC_Init then HAL_RTC_SetTime do: FMT cleared, the time written as 13:00:05.
+    b.write32(RTC + ICSR, INIT);
+    b.write32(RTC + CR, 0);
+    b.write32(RTC + TR, 0x13_0005);
+    b.write32(RTC + ICSR, 0);
+    b.pollUntil(() => (b.read32(RTC + ICSR) & RSF) !== 0, 1_000_000, 10);
+    expect(readTime().tr & 0x7f_ff00).toBe(0x13_0000);
+  });
+
   it('alarm A and the wakeup timer set flags and raise the IRQ when enabled', () => {
     const { b } = bench();
     unlock(b);
