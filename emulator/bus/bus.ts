@@ -84,6 +84,12 @@ export class Bus implements BusMaster {
     return slot ? { peripheral: slot.peripheral, offset: (address - slot.base) >>> 0 } : undefined;
   }
 
+  /** Whether a CPU write of the same value to `address` again would change nothing. */
+  isIdempotentWrite(address: number): boolean {
+    const found = this.findPeripheral(address);
+    return found?.peripheral.idempotentWrite?.(found.offset) ?? false;
+  }
+
   findRegion(address: number, length = 1): { region: MemoryRegion; offset: number } | undefined {
     for (const region of this.regions) {
       for (const base of [region.base, ...(region.aliases ?? [])]) {

@@ -38,6 +38,8 @@ const EXTENDED_FRAME = 0x68;
 const MAX_SLICE = 500_000;
 /** Slice length while an exception is pending but masked (PRIMASK/BASEPRI set by MSR, which we do not see). */
 const MASKED_PENDING_SLICE = 64;
+/** Accesses to other registers tolerated between two polls of the tracked one. */
+const POLL_MAX_BETWEEN = 8;
 /** Reads of the same register with the same value at the same period before a loop counts as polling. */
 const POLL_CONFIRMATIONS = 6;
 /** A poll older than this (cycles) is not reported as what the firmware is waiting on. */
@@ -108,7 +110,12 @@ export class CortexM33 {
   skipPollLoops = true;
   /** Cycles skipped over poll loops (reported by benchmarks). */
   skippedCycles = 0;
-  private readonly poll = { address: -1, value: -1, lastCycle: -1, period: 0, count: 0, backoff: 0, snapshot: null as number[] | null, confirmedPeriod: 0 };
+  private readonly poll = {
+    address: -1, value: -1, lastCycle: -1, period: 0, count: 0, backoff: 0, snapshot: null as number[] | null, confirmedPeriod: 0,
+    /** Other accesses since the tracked one (a hash of address, value and direction, and how many):
+     * each pass of a loop must make the same ones. */
+    between: 0, betweenCount: 0, lastBetween: 0,
+  };
   /** CPU accesses to peripherals so far (a slice without any is a candidate RAM spin loop). */
   private peripheralAccesses = 0;
   /** Slices to wait before probing for a RAM spin loop again after a probe found none. */
@@ -159,18 +166,30 @@ export class CortexM33 {
     this.peripheralAccesses++;
     this.lastPeripheralAccess = this.clock.now;
     const poll = this.poll;
-    if (access === 'write' || !this.skipPollLoops) {
+    // A write counts like a read when writing the same value again changes nothing (GPIO BSRR: the
+    // `while (1) BSP_LED_On(LED1);` ST's examples end in); any other write is progress.
+    if (!this.skipPollLoops || (access === 'write' && !this.bus.isIdempotentWrite(address))) {
       poll.address = -1;
       poll.count = 0;
       return;
     }
+    if (address !== poll.address && poll.address !== -1 && poll.betweenCount < POLL_MAX_BETWEEN) {
+      // Another register in the same loop (a flag read and an LED write): each pass must repeat it.
+      poll.between = Math.imul(poll.between ^ address, 0x9e3779b1) ^ Math.imul(value ^ (access === 'write' ? 0x5bd1e995 : 0), 0x85ebca6b);
+      poll.betweenCount++;
+      return;
+    }
     const now = this.clock.now;
     const period = now - poll.lastCycle;
-    if (address !== poll.address || value !== poll.value || period !== poll.period || period <= 0) {
+    const between = poll.between;
+    poll.between = 0;
+    poll.betweenCount = 0;
+    if (address !== poll.address || value !== poll.value || period !== poll.period || period <= 0 || between !== poll.lastBetween) {
       poll.address = address;
       poll.value = value;
       poll.period = poll.lastCycle >= 0 ? period : 0;
       poll.lastCycle = now;
+      poll.lastBetween = between;
       poll.count = 0;
       poll.snapshot = null;
       return;

@@ -25,6 +25,8 @@ export interface Peripheral {
   mappedAt?(base: number): void;
   /** Bus address of a register as log lines name it ('ICSR', '+0x3fc'), so the log can add it. */
   registerAddress?(register: string): number | undefined;
+  /** Whether writing the same value to `offset` again changes nothing (RegisterSpec.idempotent). */
+  idempotentWrite?(offset: number): boolean;
 }
 
 /** One interrupt output of a model, wired to an NVIC input by the machine table. */

@@ -24,6 +24,10 @@ export abstract class RegisterPeripheral implements Peripheral {
     return this.regs.peek(offset, size);
   }
 
+  idempotentWrite(offset: number): boolean {
+    return this.regs.isIdempotent(offset);
+  }
+
   reset(): void {
     this.regs.reset();
     this.onReset();

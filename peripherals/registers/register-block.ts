@@ -33,6 +33,12 @@ export interface RegisterSpec {
   stride?: number;
   /** A model without any behaviour for this register: accesses are logged once as unimplemented. */
   modelled?: boolean;
+  /**
+   * Writing the value it was just written with again changes nothing (GPIO BSRR, BRR, ODR): a loop
+   * that only repeats such a write, like ST's `while (1) BSP_LED_On(LED1);`, is skipped forward as
+   * a poll loop is.
+   */
+  idempotent?: boolean;
 }
 
 export interface RegisterHooks {
@@ -55,6 +61,7 @@ interface CompiledRegister {
   fields: Array<Required<Omit<FieldSpec, 'access' | 'modelled'>> & { access: FieldAccess; modelled: boolean; mask: number }>;
   tagged: number;
   modelled: boolean;
+  idempotent: boolean;
   hooks: RegisterHooks;
 }
 
@@ -125,7 +132,7 @@ export class RegisterBlock {
     const readableMask = (0xffffffff & ~masks.w) >>> 0;
     return {
       name: spec.name, offset: spec.offset, reset: (spec.reset ?? 0) >>> 0, masks, readableMask,
-      fields, tagged, modelled: spec.modelled ?? true, hooks: {},
+      fields, tagged, modelled: spec.modelled ?? true, idempotent: spec.idempotent ?? false, hooks: {},
     };
   }
 
@@ -139,6 +146,11 @@ export class RegisterBlock {
   on(name: string, hooks: RegisterHooks): this {
     Object.assign(this.lookup(name).hooks, hooks);
     return this;
+  }
+
+  /** Whether the register at `offset` is declared idempotent for writes (RegisterSpec.idempotent). */
+  isIdempotent(offset: number): boolean {
+    return this.byWord[offset >> 2]?.idempotent ?? false;
   }
 
   has(name: string): boolean {
