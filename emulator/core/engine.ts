@@ -79,6 +79,12 @@ export interface Engine {
   /** From a code hook only: ends the run before the hooked instruction executes (breakpoints). */
   stopBeforeCurrentInstruction(): void;
   onInterrupt(callback: (intno: number) => void): void;
+  /**
+   * A store to memory mapped without write permission (flash): `handler` returns true to let the
+   * store reach the memory buffer (the caller restores it and hands the write to the FLASH
+   * interface), false to fault.
+   */
+  onWriteProtected(handler: ((address: number, size: number, value: bigint) => boolean) | null): void;
   /** A hook on the instructions in [begin, end] (inclusive); used for breakpoints, never patching memory. */
   addCodeHook(begin: number, end: number, callback: (address: number, size: number) => void): CodeHookHandle;
   /** Watches data accesses in [begin, end] (inclusive). */

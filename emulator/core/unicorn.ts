@@ -161,6 +161,7 @@ export class UnicornEngine implements Engine {
   private readonly scratch = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch.buffer);
   private interruptCallback: (intno: number) => void = () => {};
+  private writeProtectedHandler: ((address: number, size: number, value: bigint) => boolean) | null = null;
   private pendingFault: StopReason | null = null;
   private stopRequested = false;
 
@@ -177,7 +178,8 @@ export class UnicornEngine implements Engine {
 
     const onIntr = koffi.register((_uc: unknown, intno: number) => this.interruptCallback(intno), koffi.pointer(types.hookIntr as never));
     this.addRawHook(UC_HOOK_INTR, onIntr, 1n, 0n);
-    const onInvalid = koffi.register((_uc: unknown, type: number, address: number | bigint, size: number) => {
+    const onInvalid = koffi.register((_uc: unknown, type: number, address: number | bigint, size: number, value: number | bigint) => {
+      if (type === UC_MEM_WRITE_PROT && this.writeProtectedHandler?.(Number(address) >>> 0, size, BigInt.asUintN(64, BigInt(value)))) return true;
       const unmapped = type === UC_MEM_READ_UNMAPPED || type === UC_MEM_WRITE_UNMAPPED || type === UC_MEM_FETCH_UNMAPPED;
       const access: MemoryAccess = type === UC_MEM_READ_UNMAPPED || type === UC_MEM_READ_PROT ? 'read'
         : type === UC_MEM_WRITE_UNMAPPED || type === UC_MEM_WRITE_PROT ? 'write' : 'fetch';
@@ -354,6 +356,10 @@ export class UnicornEngine implements Engine {
   stopBeforeCurrentInstruction(): void {
     this.stopRequested = true;
     this.lib.helpers.h5_counter_stop_before_current(this.handle, this.counter);
+  }
+
+  onWriteProtected(handler: ((address: number, size: number, value: bigint) => boolean) | null): void {
+    this.writeProtectedHandler = handler;
   }
 
   onInterrupt(callback: (intno: number) => void): void {

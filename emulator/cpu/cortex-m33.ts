@@ -11,7 +11,7 @@ import type { SystemControlSpace } from './system-control.js';
 import { CFSR, HFSR } from './system-control.regs.js';
 import { Semihosting } from './semihosting.js';
 import { unmaskBitmap } from './unmask-watch.js';
-import { executeStoreIntoProgrammer } from './programmed-write.js';
+import { FlashStores } from './flash-stores.js';
 import { readStackLimits } from './stack-limits.js';
 import { UnalignedTrap } from './unaligned-trap.js';
 import { formatFaultReport, type FaultReport } from '../diagnostics/fault-report.js';
@@ -141,6 +141,8 @@ export class CortexM33 {
       virtualSeconds: () => this.clock.seconds,
     });
     engine.onInterrupt((intno) => this.onEngineInterrupt(intno));
+    this.flashStores = new FlashStores(bus, (begin, end) => engine.invalidateCode(begin, end));
+    engine.onWriteProtected((address, size, value) => this.takeFlashStore(address, size, value));
     this.unalignedTrap = new UnalignedTrap(engine, (a, n) => (bus.isMemory(a, n) ? bus.readBytes(a, n) : null), (a, bytes) => bus.writeBytes(a, bytes));
     scs.regs.on('CCR', { write: () => engine.stop() }); // UNALIGN_TRP takes effect from the next slice
     nvic.onPend = () => this.engine.stop();
@@ -210,6 +212,15 @@ export class CortexM33 {
       return;
     }
     poll.snapshot = state;
+  }
+
+  /** CPU stores into flash, handed to the FLASH interface after the instruction (flash-stores.ts). */
+  private readonly flashStores: FlashStores;
+
+  private takeFlashStore(address: number, size: number, value: bigint): boolean {
+    if (!this.flashStores.take(address, size, value)) return false;
+    this.engine.stop(); // before the next instruction, so nothing reads the stored bytes
+    return true;
   }
 
   private spinProbeArmed = false;
@@ -624,15 +635,6 @@ export class CortexM33 {
       }
       return;
     }
-    const programmed = stop.access === 'write' && !stop.unmapped ? executeStoreIntoProgrammer(this.engine, this.bus, stop.address) : null;
-    if (programmed) {
-      // The FLASH interface took the store (and flags errors itself); code there may have changed.
-      this.clock.advance(programmed.executed);
-      for (const base of [programmed.region.base, ...(programmed.region.aliases ?? [])]) {
-        for (const offset of programmed.offsets) this.engine.invalidateCode(base + offset - (offset % 16), base + offset - (offset % 16) + 16);
-      }
-      return;
-    }
     this.raiseConfigurableFault(Exception.BusFault, CFSR.PRECISERR | CFSR.BFARVALID, pc, { bfar: stop.address });
     if (this.lastFault) this.lastFault.summary = `${stop.access} of ${hex(stop.address)} (${stop.unmapped ? 'nothing is mapped there' : 'write-protected: flash is written through the FLASH interface'}): ${this.lastFault.summary}`;
   }
@@ -746,6 +748,7 @@ export class CortexM33 {
         probe?.hook.remove();
       }
       const { executed, stop } = outcome;
+      if (this.flashStores.pending) this.flashStores.settle();
       this.clock.advance(executed);
       this.spinProbeArmed = false;
       if (probe) {
