@@ -44,8 +44,6 @@ export const EngineException = {
 export interface Engine {
   /** Maps host memory so the engine and TypeScript share it (no copy, no FFI per access). */
   mapMemory(address: number, memory: Uint8Array, permissions: { write: boolean; execute: boolean }): void;
-  /** Changes the permissions of a whole region mapped by `mapMemory` (flash programming opens it for one instruction). */
-  protectMemory(address: number, size: number, permissions: { write: boolean; execute: boolean }): void;
   /** Maps a region whose accesses call back into TypeScript. */
   mapMmio(address: number, size: number, handler: MmioHandler): void;
   readRegister(id: RegId): number;

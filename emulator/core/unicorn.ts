@@ -230,11 +230,6 @@ export class UnicornEngine implements Engine {
       `map memory at 0x${address.toString(16)}`);
   }
 
-  protectMemory(address: number, size: number, permissions: { write: boolean; execute: boolean }): void {
-    const perms = UC_PROT_READ | (permissions.write ? UC_PROT_WRITE : 0) | (permissions.execute ? UC_PROT_EXEC : 0);
-    this.check(this.lib.uc.uc_mem_protect(this.handle, BigInt(address), size, perms), `protect memory at 0x${address.toString(16)}`);
-  }
-
   mapMmio(address: number, size: number, handler: MmioHandler): void {
     const { types } = this.lib;
     // koffi hands 64-bit integers over as numbers when they fit, which they always do here.
