@@ -145,7 +145,7 @@ export function checkEngineAvailable(): void {
 export class UnicornEngine implements Engine {
   private readonly lib = loadLibrary();
   private handle: unknown;
-  /** struct h5_counter { u64 executed; u64 limit; size_t hook; u32 extras (word 6); u32 unused[4];
+  /** struct h5_counter { u64 executed; u64 limit; size_t hook; u64 gate (words 6-7); u32 extras (word 8); u32 unused[2];
    * u32 watch_armed (word 11); u32 watch_hit (word 12); u32 watch_base, watch_size, pad; ptr
    * watch_bitmap; u32 break_count (word 18); u32 break_filter[32] (words 19-50); u32 pad; ptr
    * breaks; ptr on_break } in memory we own (see engine-helpers.c): 224 bytes. */
@@ -303,6 +303,7 @@ export class UnicornEngine implements Engine {
     const words = this.counterWords;
     words[0] = 0; words[1] = 0;
     words[2] = maxInstructions >>> 0; words[3] = Math.floor(maxInstructions / 0x1_0000_0000);
+    this.updateGate();
     words[12] = 0;
     const pc = this.readRegister(11);
     const code = uc.uc_emu_start(this.handle, BigInt((pc | 1) >>> 0), NO_UNTIL, 0n, 0);
@@ -324,6 +325,7 @@ export class UnicornEngine implements Engine {
     const words = this.counterWords;
     words[2] = words[0]!;
     words[3] = words[1]!;
+    words[6] = 0; words[7] = 0; // the gate: stop at the next instruction
     if (immediately) this.lib.uc.uc_emu_stop(this.handle);
   }
 
@@ -341,7 +343,14 @@ export class UnicornEngine implements Engine {
    * armed unmask watch (engine-helpers.c, after_count)? */
   private updateExtras(): void {
     const words = this.counterWords;
-    words[6] = (words[18] ? 1 : 0) | (words[11] ? 2 : 0);
+    words[8] = (words[18] ? 1 : 0) | (words[11] ? 2 : 0);
+    this.updateGate();
+  }
+
+  /** The counter's gate (word 6-7): its limit, or 0 while extras need every instruction. */
+  private updateGate(): void {
+    const words = this.counterWords;
+    if (words[8]) { words[6] = 0; words[7] = 0; } else { words[6] = words[2]!; words[7] = words[3]!; }
   }
 
   instructionsThisRun(): number {
