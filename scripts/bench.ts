@@ -62,7 +62,9 @@ async function p256Comparison(): Promise<void> {
   const symbols = new SymbolTable(elf.symbols);
   const entry = symbols.lookup('p256_soft_scalar_multiply')!.value & ~1;
   const generator = symbols.lookup('p256_generator')!.value;
-  const returnTo = symbols.lookup('Default_Handler')!.value & ~1;
+  // Return into unmapped space (the EDATA area, not modelled): the engine stops on the fetch, so
+  // no code hook is needed (a watched address would send every instruction down the counter's slow path).
+  const returnTo = 0x0900_0000;
   const scalarAt = 0x2000_1000;
   const resultAt = 0x2000_2000;
   const stack = 0x2009_fff0;
@@ -75,7 +77,6 @@ async function p256Comparison(): Promise<void> {
   let simSeconds = 0;
   const runs = 5;
   try {
-    engine.addCodeHook(returnTo, returnTo, () => engine.stopBeforeCurrentInstruction());
     sim.writeMemory(scalarAt, new Uint8Array(32).fill(0x5a));
     for (let run = 0; run <= runs; run++) {
       for (const [id, value] of [...args, [Reg.SP, stack] as [RegId, number], [Reg.PC, entry] as [RegId, number]]) engine.writeRegister(id, value);
@@ -83,7 +84,7 @@ async function p256Comparison(): Promise<void> {
       const outcome = engine.run(1e9);
       if (run > 0) simSeconds += (performance.now() - started) / 1000; // the first run translates the code
       executed = outcome.executed;
-      if (engine.readRegister(Reg.PC) !== returnTo) throw new Error('p256 comparison: the call did not return');
+      if (outcome.stop.kind !== 'memory-fault' || engine.readRegister(Reg.PC) !== returnTo) throw new Error('p256 comparison: the call did not return');
     }
   } finally {
     await sim.close();
