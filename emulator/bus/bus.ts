@@ -61,6 +61,7 @@ export class Bus implements BusMaster {
 
   addPeripheral(mapping: PeripheralMapping): void {
     this.mappings.push(mapping);
+    mapping.peripheral.mappedAt?.(mapping.base);
     for (const base of [mapping.base, ...(mapping.aliases ?? [])]) {
       for (let a = base; a < base + mapping.peripheral.size; a += 1 << SLOT_SHIFT) {
         const key = a >>> SLOT_SHIFT;

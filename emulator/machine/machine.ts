@@ -122,7 +122,6 @@ export class Machine {
       const secureAlias = desc.secureAlias === null ? undefined
         : desc.secureAlias ?? (desc.base >= 0x4000_0000 && desc.base < 0x5000_0000 ? desc.base + 0x1000_0000 : undefined);
       this.bus.addPeripheral({ peripheral: model, base: desc.base, aliases: secureAlias !== undefined ? [secureAlias] : [] });
-      model.mappedAt?.(desc.base);
       if (model.registerAddress) this.log.setRegisterAddresses(desc.name, (register) => model.registerAddress!(register));
     }
     this.bus.attach(this.engine);

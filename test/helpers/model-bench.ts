@@ -83,7 +83,6 @@ export class ModelBench {
   /** Maps a model at its base address so tests address it as firmware would. */
   attach<T extends Peripheral>(model: T, base: number): T {
     this.bus.addPeripheral({ peripheral: model, base });
-    model.mappedAt?.(base);
     if (model.registerAddress) this.log.setRegisterAddresses(model.name, (register) => model.registerAddress!(register));
     return model;
   }
