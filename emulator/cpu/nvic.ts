@@ -17,6 +17,7 @@ export interface MaskState { primask: number; faultmask: number; basepri: number
 
 /** Priority of thread mode with nothing active and no boosting (lower numbers win). */
 export const THREAD_PRIORITY = 256;
+const NO_MASKS: MaskState = { primask: 0, faultmask: 0, basepri: 0 };
 
 export class Nvic {
   readonly count: number;
@@ -153,6 +154,14 @@ export class Nvic {
   wakeUpPending(masks: MaskState): boolean {
     const candidate = this.highestPending();
     return candidate !== 0 && this.groupPriority(candidate) < this.executionPriority(masks, true);
+  }
+
+  /** True when the highest pending exception would preempt were PRIMASK, BASEPRI and FAULTMASK
+   * all clear. When it would not, only the active exceptions' priorities hold it back, and those
+   * change only at exception entry or return or through an SCS write, never by CPSIE or MSR. */
+  preemptsWhenUnmasked(): boolean {
+    const candidate = this.highestPending();
+    return candidate !== 0 && this.groupPriority(candidate) < this.executionPriority(NO_MASKS);
   }
 
   activeCount(): number {

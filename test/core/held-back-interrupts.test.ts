@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../emulator/harness/simulation.js';
+import { Reg } from '../../emulator/core/engine.js';
+import { fixture } from '../helpers/fixtures.js';
+
+// ThreadX's Cortex-M33 port waits for a ready thread inside PendSV, at the lowest priority, in a
+// `cpsid i; ldr; str; cbnz; cpsie i; b` loop, while ST's HAL timebase (TIM6, TICK_INT_PRIORITY 15)
+// sits at the same group priority and stays pending: no CPSIE can let it in, only the end of
+// PendSV. Such an interrupt must not cut the run into the short slices kept for interrupts that
+// PRIMASK holds back (ST's Nx_UDP_Echo_Client took 75 s of wall time per virtual second in them,
+// 2.7 s without).
+const CODE = 0x2005_0000;
+const VECTORS = 0x2005_1000;
+const WORDS = 0x2005_2000;
+const TIM6_IRQ = 49;
+const SCS = { ICSR: 0xe000_ed04, VTOR: 0xe000_ed08, SHPR3: 0xe000_ed20, ISER1: 0xe000_e104, ISPR1: 0xe000_e204, IPR: 0xe000_e400 };
+
+const IDLE_LOOP = [
+  0xb672, // 0x00 cpsid i
+  0x6811, // 0x02 ldr r1, [r2]
+  0x6001, // 0x04 str r1, [r0]
+  0xb909, // 0x06 cbnz r1, 0x0c
+  0xb662, // 0x08 cpsie i
+  0xe7f9, // 0x0a b.n 0x00
+  0xe7fe, // 0x0c b . (a thread became ready: not reached here)
+  0xbf00, // 0x0e
+  0xe7fe, // 0x10 b . (TIM6 handler)
+  0xbf00, // 0x12
+  0xe7fe, // 0x14 b . (thread mode)
+];
+
+function halfwords(values: number[]): Uint8Array {
+  const bytes = new Uint8Array(values.length * 2);
+  values.forEach((h, i) => { bytes[2 * i] = h & 0xff; bytes[2 * i + 1] = h >> 8; });
+  return bytes;
+}
+
+function words(values: number[]): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  values.forEach((w, i) => new DataView(bytes.buffer).setUint32(4 * i, w >>> 0, true));
+  return bytes;
+}
+
+describe('an interrupt held back by the active handler priority, not by PRIMASK', () => {
+  it('leaves the ThreadX idle loop running in long slices, and is taken once it outranks PendSV', async () => {
+    const sim = await Simulation.load(fixture('hello'));
+    try {
+      const { bus, engine, core } = sim.machine;
+      sim.writeMemory(CODE, halfwords(IDLE_LOOP));
+      const vectors = new Array<number>(16 + 64).fill(0);
+      vectors[14] = (CODE + 0x00) | 1; // PendSV
+      vectors[16 + TIM6_IRQ] = (CODE + 0x10) | 1;
+      sim.writeMemory(VECTORS, words(vectors));
+      sim.writeMemory(WORDS, words([0, 0]));
+      bus.cpuWrite(SCS.VTOR, 4, VECTORS);
+      bus.cpuWrite(SCS.SHPR3, 4, 0x00ff_0000); // PendSV 0xff, as tx_initialize_low_level sets it
+      bus.cpuWrite(SCS.IPR + TIM6_IRQ, 1, 0xf0); // HAL_NVIC_SetPriority(TIM6_IRQn, 15, 0)
+      bus.cpuWrite(SCS.ISER1, 4, 1 << (TIM6_IRQ - 32));
+      engine.writeRegister(Reg.R0, WORDS);
+      engine.writeRegister(Reg.R2, WORDS + 4);
+      engine.writeRegister(Reg.PC, (CODE + 0x14) | 1);
+
+      bus.cpuWrite(SCS.ICSR, 4, 1 << 28); // PENDSVSET
+      core.run(100);
+      expect(core.currentException).toBe(14);
+      bus.cpuWrite(SCS.ISPR1, 4, 1 << (TIM6_IRQ - 32));
+
+      let runs = 0;
+      const run = engine.run.bind(engine);
+      engine.run = (count: number) => { runs++; return run(count); };
+      const before = sim.machine.clock.now;
+      core.run(10_000_000);
+      expect(sim.machine.clock.now - before).toBe(10_000_000);
+      expect(core.currentException).toBe(14);
+      expect(engine.readRegister(Reg.PC) - CODE).toBeLessThan(0x0c);
+      expect(bus.cpuRead(SCS.ISPR1, 4) & (1 << (TIM6_IRQ - 32))).not.toBe(0);
+      // 10 M cycles in 64-instruction slices took 156 250 runs of the engine
+      expect(runs).toBeLessThan(100);
+
+      bus.cpuWrite(SCS.IPR + TIM6_IRQ, 1, 0x80); // now it outranks PendSV: taken at once
+      core.run(100);
+      expect(core.currentException).toBe(16 + TIM6_IRQ);
+      expect(engine.readRegister(Reg.PC)).toBe(CODE + 0x10);
+    } finally {
+      await sim.close();
+    }
+  });
+});
