@@ -48,6 +48,9 @@ const POLL_REPORT_WINDOW = 10_000_000;
 const SPIN_CANDIDATE_INSTRUCTIONS = 20_000;
 /** The longest loop period (instructions) the spin probe can recognise, times three passes. */
 const SPIN_PROBE_BUDGET = 3 * 2_000;
+/** Known spin loops remembered, and how far (bytes) from one a PC still counts as in it. */
+const KNOWN_SPINS = 8;
+const KNOWN_SPIN_REACH = 32;
 const MASK_REGISTERS = [Reg.PRIMASK, Reg.FAULTMASK, Reg.BASEPRI];
 /** Handler mode first (privileged, MSP active), then CONTROL and both stacks in their final roles, then xPSR. */
 const CORE_STATE_WRITE_ORDER = [Reg.IPSR, Reg.CONTROL, Reg.MSP, Reg.PSP, XPSR_NZCVQG];
@@ -235,18 +238,26 @@ export class CortexM33 {
     const pc = this.engine.readRegister(Reg.PC);
     if (this.clock.cyclesToNextEvent() < SPIN_PROBE_BUDGET) return null;
     const hits: Array<{ cycle: number; state: number[] }> = [];
+    // (No retranslation needed: every instruction already passes the counter's hook, which serves
+    // single-address hooks.)
     const hook = this.engine.addCodeHook(pc, pc, () => {
       hits.push({ cycle: this.clock.now, state: this.engine.readRegisters(CORE_STATE_REGISTERS) });
       if (hits.length === 3) this.engine.stopBeforeCurrentInstruction();
     });
-    this.engine.invalidateCode(pc, pc + 4);
-    return {
-      hook: { remove: () => { hook.remove(); this.engine.invalidateCode(pc, pc + 4); } },
-      budget: SPIN_PROBE_BUDGET, pc, hits,
-    };
+    return { hook, budget: SPIN_PROBE_BUDGET, pc, hits };
   }
 
-  private finishSpinProbe(probe: { hits: Array<{ cycle: number; state: number[] }> }, quiet: boolean, runEnd: number): void {
+  /** Where a probe found a RAM spin loop (PC and the exception it ran in), most recent first:
+   * returning into one (after the interrupt that ended the skip) probes at once instead of running
+   * a whole slice first. */
+  private readonly knownSpins: Array<{ pc: number; exception: number }> = [];
+
+  private nearKnownSpin(pc: number): boolean {
+    const exception = this.currentException;
+    return this.knownSpins.some((known) => known.exception === exception && Math.abs(known.pc - pc) <= KNOWN_SPIN_REACH);
+  }
+
+  private finishSpinProbe(probe: { pc: number; hits: Array<{ cycle: number; state: number[] }> }, quiet: boolean, runEnd: number): void {
     const [a, b, c] = probe.hits;
     const same = (x: number[], y: number[]) => x.every((v, i) => v === y[i]);
     if (quiet && a && b && c && b.cycle - a.cycle === c.cycle - b.cycle && b.cycle > a.cycle && same(a.state, b.state) && same(b.state, c.state)) {
@@ -259,8 +270,16 @@ export class CortexM33 {
         this.skippedCycles += skip;
       }
       this.spinProbeFailures = 0;
+      const exception = this.currentException;
+      if (!this.knownSpins.some((known) => known.pc === probe.pc && known.exception === exception)) {
+        this.knownSpins.unshift({ pc: probe.pc, exception });
+        this.knownSpins.length = Math.min(this.knownSpins.length, KNOWN_SPINS);
+      }
       return;
     }
+    // Not (or no longer) a spin loop here: forget it, and wait longer before the next blind probe.
+    const stale = this.knownSpins.findIndex((known) => Math.abs(known.pc - probe.pc) <= KNOWN_SPIN_REACH);
+    if (stale >= 0) this.knownSpins.splice(stale, 1);
     this.spinProbeFailures = Math.min(this.spinProbeFailures + 1, 10);
     this.spinProbeBackoff = 1 << this.spinProbeFailures;
   }
@@ -513,6 +532,9 @@ export class CortexM33 {
         // What the returned-from handler held back may now wait only on PRIMASK or BASEPRI: end
         // the slice so the next one watches for the instruction that unmasks it.
         if (this.nvic.preemptsWhenUnmasked()) e.stop();
+        // Back into code a probe wants to look at (a remembered spin loop, or a probe is due): end
+        // the slice here so the next one probes at the interrupted instruction.
+        else if (this.skipPollLoops && (this.spinProbeArmed || this.knownSpins.length > 0)) e.stop();
         return;
       case EngineException.SWI: {
         // SVC is synchronous: taken now, or escalated to HardFault if it cannot preempt.
@@ -718,7 +740,7 @@ export class CortexM33 {
       const remaining = start + budget - this.clock.now;
       if (remaining <= 0) return finish({ kind: 'budget' });
 
-      if (!options.singleStep || !this.maskInterruptsWhileStepping) this.takePendingException();
+      const entered = (!options.singleStep || !this.maskInterruptsWhileStepping) && this.takePendingException();
       if (this.lockedUp) continue;
 
       if (this.sleeping) {
@@ -743,7 +765,12 @@ export class CortexM33 {
       if (masked) slice = Math.min(slice, MASKED_PENDING_SLICE);
       if (options.singleStep) slice = 1;
       const accessesBefore = this.peripheralAccesses;
-      const probe = this.spinProbeArmed && !options.singleStep ? this.startSpinProbe() : null;
+      // Not while an interrupt waits to be let in: the probe would end at the CPSIE that takes it.
+      // Nor at a handler's first instruction (it runs once; its loop, if any, is further on).
+      // And only with room for three passes (the end of a run's budget is no place to judge a loop).
+      const probeNow = !masked && !entered && !options.singleStep && slice >= SPIN_PROBE_BUDGET && (this.spinProbeArmed
+        || (this.skipPollLoops && this.knownSpins.length > 0 && this.nearKnownSpin(this.engine.readRegister(Reg.PC))));
+      const probe = probeNow ? this.startSpinProbe() : null;
       if (probe) slice = Math.min(slice, probe.budget);
       this.clock.beginSlice(slice, () => this.engine.instructionsThisRun(), () => this.engine.stop());
       let outcome;
@@ -756,7 +783,7 @@ export class CortexM33 {
       const { executed, stop } = outcome;
       if (this.flashStores.pending) this.flashStores.settle();
       this.clock.advance(executed);
-      this.spinProbeArmed = false;
+      if (probe) this.spinProbeArmed = false; // (kept until a slice can use it)
       if (probe) {
         this.finishSpinProbe(probe, stop.kind === 'requested' && this.peripheralAccesses === accessesBefore, start + budget);
       } else if (this.skipPollLoops && stop.kind !== 'memory-fault' && !this.sleeping && !this.lockedUp

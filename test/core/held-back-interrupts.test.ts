@@ -85,4 +85,44 @@ describe('an interrupt held back by the active handler priority, not by PRIMASK'
       await sim.close();
     }
   });
+
+  it('skips the idle loop again right after each SysTick that interrupts it (it is remembered as a spin loop)', async () => {
+    const sim = await Simulation.load(fixture('hello'));
+    try {
+      const { bus, engine, core } = sim.machine;
+      const SYST = { CSR: 0xe000_e010, RVR: 0xe000_e014, CVR: 0xe000_e018 };
+      // In flash, where ThreadX's loop is: the reset after writing it scans it for CPSIE, so the
+      // SysTick held back by the loop's CPSID is taken right after its CPSIE.
+      const FLASH_CODE = 0x0810_0000;
+      sim.writeMemory(FLASH_CODE, halfwords([...IDLE_LOOP, 0x4770])); // 0x16: bx lr (SysTick handler)
+      sim.machine.reset();
+      const vectors = new Array<number>(16 + 64).fill(0);
+      vectors[14] = (FLASH_CODE + 0x00) | 1; // PendSV: the idle loop
+      vectors[15] = (FLASH_CODE + 0x16) | 1; // SysTick: returns at once
+      sim.writeMemory(VECTORS, words(vectors));
+      sim.writeMemory(WORDS, words([0, 0]));
+      bus.cpuWrite(SCS.VTOR, 4, VECTORS);
+      bus.cpuWrite(SCS.SHPR3, 4, 0x40ff_0000); // PendSV 0xff, SysTick 0x40
+      bus.cpuWrite(SYST.RVR, 4, 64_000 - 1); // 1 kHz at 64 MHz
+      bus.cpuWrite(SYST.CVR, 4, 0);
+      bus.cpuWrite(SYST.CSR, 4, 7);
+      engine.writeRegister(Reg.R0, WORDS);
+      engine.writeRegister(Reg.R2, WORDS + 4);
+      engine.writeRegister(Reg.PC, (FLASH_CODE + 0x14) | 1);
+      bus.cpuWrite(SCS.ICSR, 4, 1 << 28); // PENDSVSET
+      core.run(100);
+      expect(core.currentException).toBe(14);
+
+      const skippedBefore = core.skippedCycles;
+      const before = sim.machine.clock.now;
+      core.run(64_000 * 100); // 100 ticks
+      const executed = sim.machine.clock.now - before - (core.skippedCycles - skippedBefore);
+      expect(core.currentException).toBe(14);
+      // Each tick: the handler and a probe of three passes, a few hundred instructions; running the
+      // loop until a blind probe was due cost about 20 000 per tick.
+      expect(executed / 100).toBeLessThan(2_000);
+    } finally {
+      await sim.close();
+    }
+  });
 });
