@@ -34,21 +34,28 @@ static int top_bit_count(const uint8_t *modulus, size_t length)
     return 0;
 }
 
+/* s^e mod n into `out` (modulus_length bytes, leading zero bytes of n and s dropped first, and
+ * modulus_length updated to match): the encoded message both verifications then check. */
+static int rsa_recover(const uint8_t **modulus, size_t *modulus_length, const uint8_t *exponent,
+                       size_t exponent_length, const uint8_t *signature, size_t signature_length, uint8_t *out)
+{
+    while (*modulus_length > 0 && (*modulus)[0] == 0) {
+        (*modulus)++;
+        (*modulus_length)--;
+    }
+    while (signature_length > *modulus_length && signature[0] == 0) {
+        signature++;
+        signature_length--;
+    }
+    return rsa_public(*modulus, *modulus_length, exponent, exponent_length, signature, signature_length, out);
+}
+
 int rsa_pss_sha256_verify(const uint8_t *modulus, size_t modulus_length, const uint8_t *exponent,
                           size_t exponent_length, const uint8_t hash[32], const uint8_t *signature,
                           size_t signature_length)
 {
-    /* Leading zero bytes of the modulus do not count. */
-    while (modulus_length > 0 && modulus[0] == 0) {
-        modulus++;
-        modulus_length--;
-    }
-    while (signature_length > modulus_length && signature[0] == 0) {
-        signature++;
-        signature_length--;
-    }
     static uint8_t em_full[RSA_MAX_BYTES];
-    if (rsa_public(modulus, modulus_length, exponent, exponent_length, signature, signature_length, em_full) != 0) {
+    if (rsa_recover(&modulus, &modulus_length, exponent, exponent_length, signature, signature_length, em_full) != 0) {
         return -1;
     }
     size_t em_bits = (size_t)top_bit_count(modulus, modulus_length) - 1;
@@ -104,16 +111,8 @@ int rsa_pkcs1_sha256_verify(const uint8_t *modulus, size_t modulus_length, const
                             size_t exponent_length, const uint8_t hash[32], const uint8_t *signature,
                             size_t signature_length)
 {
-    while (modulus_length > 0 && modulus[0] == 0) {
-        modulus++;
-        modulus_length--;
-    }
-    while (signature_length > modulus_length && signature[0] == 0) {
-        signature++;
-        signature_length--;
-    }
     static uint8_t em[RSA_MAX_BYTES];
-    if (rsa_public(modulus, modulus_length, exponent, exponent_length, signature, signature_length, em) != 0) {
+    if (rsa_recover(&modulus, &modulus_length, exponent, exponent_length, signature, signature_length, em) != 0) {
         return -1;
     }
     /* EM = 00 01 FF..FF 00 || DigestInfo(SHA-256) || hash */
