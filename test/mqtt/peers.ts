@@ -3,7 +3,6 @@
 // fixture on the public Simulation API with the TLS inspector on the cable.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +18,9 @@ export function fixtureElf(variant = ''): string {
   return `${ROOT}firmware-fixtures/build/mqtt-tls${variant ? `-${variant}` : ''}.elf`;
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort, waitForPort } from '../helpers/ports.js';
+
+export { freePort };
 
 export interface MosquittoOptions {
   cafile: string;
@@ -83,19 +78,10 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
   return { port, log: () => log, stop: () => stopChild(child) };
 }
 
-async function waitForListener(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+function waitForListener(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  return waitForPort(port, timeoutMs, () => {
     if (child.exitCode !== null) throw new Error(`mosquitto exited with code ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto is not listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

@@ -2,7 +2,6 @@
 // openssl CLI, a Debian mosquitto, openssl s_client runs.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,27 +30,9 @@ export function makeCertificates(dir: string, kind: 'rsa' | 'ec', name = 'broker
   return { ...files, caPem: readFileSync(files.ca, 'utf8'), certPem: readFileSync(files.cert, 'utf8'), keyPem: readFileSync(files.key, 'utf8') };
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort, waitForPort } from '../helpers/ports.js';
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { freePort };
 
 export interface Mosquitto { port: number; log(): string; stop(): Promise<void> }
 
