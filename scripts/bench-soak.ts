@@ -15,7 +15,8 @@ import { pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
 import { Simulation, type RunResult } from '../emulator/harness/simulation.js';
 import { makeTestCertificates, provisionMqttFixture } from '../emulator/harness/mqtt-fixture.js';
-import { fixtureElf, haveMosquitto, startMosquitto } from '../test/mqtt/peers.js';
+import { MOSQUITTO, fixtureElf, startMosquitto } from '../test/mqtt/peers.js';
+import { requireInstalled } from '../test/helpers/fixtures.js';
 
 const SAMPLE_EVERY_SECONDS = 60;
 const CLIENT_ID = 'soak';
@@ -73,7 +74,7 @@ function memory(): { rssBytes: number; heapUsedBytes: number; externalBytes: num
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const elf = fixtureElf('soak');
   if (!existsSync(elf)) throw new Error(`${elf} is missing: bash scripts/build-fixtures.sh mqtt-tls`);
-  if (!haveMosquitto) throw new Error('mosquitto is not installed (/usr/sbin/mosquitto): scripts/setup.sh installs it');
+  requireInstalled(MOSQUITTO, 'mosquitto');
   const certificates = makeTestCertificates();
   // The broker outlives a slow run by far; it is stopped in `finally` in any case.
   const broker = await startMosquitto({

@@ -1,9 +1,9 @@
 // Bounded fuzz: 10^4 random and mutated chunks of RSP traffic against a session on the fake target
 // and, fewer, on the real machine target. Afterwards the server must still answer `?`.
 // The long run (10^5 and more) is scripts/fuzz-gdb.ts.
-import { existsSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/fixtures.js';
 import { encodePacket, PacketDecoder } from '../../emulator/gdb/framing.js';
 import { GdbSession } from '../../emulator/gdb/protocol.js';
 import { MachineTarget } from '../../emulator/gdb/machine-target.js';
@@ -13,17 +13,8 @@ import { stm32h563 } from '../../emulator/machine/stm32h563.js';
 import { FakeTarget } from './fake-target.js';
 import { RspFuzzer } from './rsp-fuzz.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const elf = `${root}firmware-fixtures/build/gdb-target.elf`;
+const elf = fixture('gdb-target');
 
-function build(): boolean {
-  try {
-    execFileSync(`${root}scripts/build-fixtures.sh`, ['gdb-target'], { stdio: 'ignore' });
-  } catch {
-    return false;
-  }
-  return existsSync(elf);
-}
 
 async function fuzzSession(target: DebugTarget & { running: boolean }, count: number, seed: number) {
   const replies: string[] = [];
@@ -63,7 +54,7 @@ describe('gdb fuzz', () => {
     expect(stats.badChecksums).toBeGreaterThan(300);
   });
 
-  it.skipIf(!build())('2000 random/mutated packets against the machine target running gdb-target.elf', async () => {
+  it('2000 random/mutated packets against the machine target running gdb-target.elf', async () => {
     const machine = new Machine(stm32h563, { console: () => {}, logSink: () => {} });
     try {
       machine.loadElf(readFileSync(elf), elf);

@@ -1,7 +1,8 @@
 // End to end with the real debugger: gdb-multiarch in batch mode against the server on a Machine.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixture, requireInstalled } from '../helpers/fixtures.js';
 import * as net from 'node:net';
 import WebSocket from 'ws';
 import { startGdbServer, type GdbServer } from '../../emulator/gdb/server.js';
@@ -9,19 +10,8 @@ import { encodePacket, PacketDecoder } from '../../emulator/gdb/framing.js';
 import { Machine } from '../../emulator/machine/machine.js';
 import { stm32h563 } from '../../emulator/machine/stm32h563.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const GDB = '/usr/bin/gdb-multiarch';
-const fixture = (name: string) => `${root}firmware-fixtures/build/${name}.elf`;
-
-function ready(): boolean {
-  if (!existsSync(GDB)) return false;
-  try {
-    for (const name of ['gdb-target', 'hello', 'core-exceptions']) execFileSync(`${root}scripts/build-fixtures.sh`, [name], { stdio: 'ignore' });
-  } catch {
-    return false;
-  }
-  return ['gdb-target', 'hello', 'core-exceptions'].every((n) => existsSync(fixture(n)));
-}
+const GDB = requireInstalled('/usr/bin/gdb-multiarch', 'gdb-multiarch');
+for (const name of ['gdb-target', 'hello', 'core-exceptions']) fixture(name);
 
 interface Board { machine: Machine; server: GdbServer; console: () => string }
 const boards: Board[] = [];
@@ -63,7 +53,7 @@ function gdb(elf: string, port: number, commands: string[], options: { sigintAft
   });
 }
 
-describe.skipIf(!ready())('gdb-multiarch against h5sim', () => {
+describe('gdb-multiarch against h5sim', () => {
   it('break, step, next, finish; core, FP and system registers; memory and register writes; watchpoints; exit code', async () => {
     const b = await board('gdb-target');
     const out = await gdb(fixture('gdb-target'), b.server.port, [

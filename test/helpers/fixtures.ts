@@ -20,3 +20,12 @@ export function runCli(args: string[], timeoutMs = 120_000): CliResult {
   const result = spawnSync(process.execPath, [`${ROOT}emulator/cli/h5sim.mjs`, ...args], { encoding: 'utf8', timeout: timeoutMs });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * A tool scripts/setup.sh installs (mosquitto, tshark, gdb-multiarch): a test that needs it fails
+ * with this message when it is missing, instead of skipping in silence.
+ */
+export function requireInstalled(path: string, debianPackage: string): string {
+  if (!existsSync(path)) throw new Error(`${path} is missing: install the Debian package ${debianPackage} (scripts/setup.sh does)`);
+  return path;
+}

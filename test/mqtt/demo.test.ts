@@ -1,12 +1,11 @@
 // `h5sim demo` as a user runs it: a child process with a time limit, judged by its verdict line.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ROOT, fixtureElf } from './peers.js';
+import { fixture } from '../helpers/fixtures.js';
+import { ROOT } from './peers.js';
 
-// Until cli.ts dispatches `demo`, run demo.ts itself (the same runDemo).
-const cliHasDemo = /['"]demo['"]/.test(readFileSync(`${ROOT}emulator/cli/cli.ts`, 'utf8'));
-const command = cliHasDemo ? [`${ROOT}emulator/cli/h5sim.mjs`, 'demo'] : ['--import', 'tsx', `${ROOT}emulator/cli/demo.ts`];
+fixture('mqtt-tls');
+const command = [`${ROOT}emulator/cli/h5sim.mjs`, 'demo'];
 
 function runDemoProcess(args: string[], limitMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -20,7 +19,7 @@ function runDemoProcess(args: string[], limitMs: number): Promise<{ code: number
   });
 }
 
-describe.skipIf(!existsSync(fixtureElf()))(`h5sim demo (${cliHasDemo ? 'h5sim.mjs demo' : 'emulator/cli/demo.ts directly'})`, () => {
+describe('h5sim demo', () => {
   it('publishes 3 messages to the embedded broker and prints a PASS verdict', async () => {
     const run = await runDemoProcess(['--count', '3', '--wall-limit', '80'], 100_000);
     expect(run.stdout).toMatch(/^h5sim demo: PASS — TLS 1\.3 handshake and 3 MQTT publishes acknowledged by the broker in [\d.]+ s wall \([\d.]+ s virtual/m);

@@ -1,15 +1,15 @@
 // Issue #6's regression matrix, the paths that must connect: the mqtt-tls fixture on the simulated
 // chip, through usernet, to a real mosquitto (OpenSSL, TLS 1.3 only) on 127.0.0.1.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificates, type TestCertificates } from '../../emulator/harness/mqtt-fixture.js';
-import { fixtureElf, haveMosquitto, runFixture, startMosquitto, stopAllMosquittos } from './peers.js';
+import { fixtureElf, requireMqttPeers, runFixture, startMosquitto, stopAllMosquittos } from './peers.js';
 
 const variants = ['', 'rsapss', 'h573'];
-const ready = haveMosquitto && variants.every((v) => existsSync(fixtureElf(v)));
+requireMqttPeers(variants);
 
-describe.skipIf(!ready)('mqtt-tls against mosquitto: connects', () => {
+describe('mqtt-tls against mosquitto: connects', () => {
   let certs: TestCertificates;
   beforeAll(() => { certs = makeTestCertificates(); });
   afterAll(async () => { await stopAllMosquittos(); });

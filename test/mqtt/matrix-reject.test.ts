@@ -1,14 +1,13 @@
 // Issue #6's regression matrix, the paths that must fail, and fail for the right reason: the
 // alert on the wire and on the firmware's console is what a field engineer would be told.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestCertificates, type TestCertificates } from '../../emulator/harness/mqtt-fixture.js';
-import { fixtureElf, haveMosquitto, runFixture, startMosquitto, stopAllMosquittos } from './peers.js';
+import { fixtureElf, requireMqttPeers, runFixture, startMosquitto, stopAllMosquittos } from './peers.js';
 
-const ready = haveMosquitto && ['', 'mtls'].every((v) => existsSync(fixtureElf(v)));
+requireMqttPeers(['', 'mtls']);
 const EXIT_TLS = 3;
 
-describe.skipIf(!ready)('mqtt-tls against mosquitto: rejections', () => {
+describe('mqtt-tls against mosquitto: rejections', () => {
   let certs: TestCertificates;
   beforeAll(() => { certs = makeTestCertificates(); });
   afterAll(async () => { await stopAllMosquittos(); });

@@ -1,6 +1,7 @@
 // The far end for test/mqtt: Debian's mosquitto (OpenSSL) on 127.0.0.1 at a free port, TLS 1.3
 // only, started per test with its own config and always killed; and one runner for the mqtt-tls
 // fixture on the public Simulation API with the TLS inspector on the cable.
+import { fixture, requireInstalled } from '../helpers/fixtures.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -12,7 +13,11 @@ import { TlsInspector } from '../../emulator/tls/index.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MOSQUITTO = '/usr/sbin/mosquitto';
-export const haveMosquitto = existsSync(MOSQUITTO);
+/** The mqtt-tls fixture (variant '' or e.g. 'rsapss') and mosquitto, or an error saying what is missing. */
+export function requireMqttPeers(variants: string[] = ['']): void {
+  requireInstalled(MOSQUITTO, 'mosquitto');
+  for (const variant of variants) fixture(`mqtt-tls${variant ? `-${variant}` : ''}`);
+}
 
 export function fixtureElf(variant = ''): string {
   return `${ROOT}firmware-fixtures/build/mqtt-tls${variant ? `-${variant}` : ''}.elf`;

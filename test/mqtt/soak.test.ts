@@ -4,9 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { runSoak } from '../../scripts/bench-soak.js';
 import { fixture } from '../helpers/fixtures.js';
-import { haveMosquitto } from './peers.js';
+import { requireMqttPeers } from './peers.js';
 
-describe.skipIf(!haveMosquitto)('soak, 60 virtual seconds', () => {
+requireMqttPeers(['soak']);
+
+describe('soak, 60 virtual seconds', () => {
   it('publishes once per virtual second: at least 55 "hello N" reach the host subscriber, no failure line, no fault', async () => {
     fixture('mqtt-tls-soak');
     const result = await runSoak({ virtualSeconds: 60 });

@@ -2,7 +2,7 @@
 // to a real mosquitto; the trace reads the records with secrets watched in the unchanged
 // firmware's key schedule and shows each control packet both ways, as JSON lines and as text.
 // Plain MQTT too: the mqtt npm client and aedes on TCP, their stream cut into small frames.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
@@ -14,11 +14,11 @@ import { MqttMonitor, type MqttErrorEvent, type MqttPacketEvent } from '../../em
 import { describeMqttPacket } from '../../emulator/mqtt/packets.js';
 import { TlsInspector } from '../../emulator/tls/index.js';
 import { startFrameRelay, withTimeout } from '../tls/frame-relay.js';
-import { fixtureElf, haveMosquitto, startMosquitto, stopAllMosquittos } from './peers.js';
+import { fixtureElf, requireMqttPeers, startMosquitto, stopAllMosquittos } from './peers.js';
 
-const ready = haveMosquitto && existsSync(fixtureElf());
+requireMqttPeers();
 
-describe.skipIf(!ready)('--trace mqtt on the mqtt-tls fixture against mosquitto', () => {
+describe('--trace mqtt on the mqtt-tls fixture against mosquitto', () => {
   let certs: TestCertificates;
   beforeAll(() => { certs = makeTestCertificates(); });
   afterAll(async () => { await stopAllMosquittos(); });

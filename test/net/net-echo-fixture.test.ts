@@ -4,7 +4,7 @@
 // leaves every IP/ICMP/UDP/TCP checksum to the MAC (TDES3.CIC = 0b11), so good sums in the capture
 // are the MAC model's checksum insertion at work; the swcsum build computes them in software.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,14 +15,14 @@ import { PcapPort } from '../../emulator/net/pcap.js';
 import { UserNet } from '../../emulator/net/usernet/usernet.js';
 import type { EthernetMac } from '../../peripherals/ethernet/eth.js';
 import { firstDifference, patternBytes, tcpEcho, udpEcho, whileRunning } from '../helpers/echo-clients.js';
-import { fixture } from '../helpers/fixtures.js';
+import { fixture, requireInstalled } from '../helpers/fixtures.js';
 import { decode } from '../helpers/net-board.js';
 
 const BOARD_MAC = '00:80:e1:00:00:00';
 const GATEWAY_MAC = parseMac('52:55:0a:00:02:02');
 const GATEWAY_IP = parseIp('10.0.2.2');
 const GUEST_IP = parseIp('10.0.2.15');
-const hasTshark = existsSync('/usr/bin/tshark');
+requireInstalled('/usr/bin/tshark', 'tshark');
 const directory = mkdtempSync(join(tmpdir(), 'h5sim-net-echo-'));
 afterAll(() => { if (!process.env.H5SIM_KEEP_PCAP) rmSync(directory, { recursive: true, force: true }); });
 
@@ -115,7 +115,7 @@ for (const variant of variants) {
       }
     });
 
-    it.skipIf(!hasTshark)('leaves a capture in which tshark finds DHCP, ARP, ICMP, UDP and TCP from the board, every checksum good', async () => {
+    it('leaves a capture in which tshark finds DHCP, ARP, ICMP, UDP and TCP from the board, every checksum good', async () => {
       await sim.close(); // flushes and closes the capture
       const fields = ['frame.number', 'eth.src', 'arp.opcode', 'icmp.type', 'udp.srcport', 'tcp.srcport', 'tcp.seq', 'tcp.len', 'tcp.flags.reset',
         'dhcp.option.dhcp', 'dhcp.ip.your', 'ip.checksum.status', 'icmp.checksum.status', 'udp.checksum.status', 'tcp.checksum.status'] as const;

@@ -42,9 +42,10 @@ function skipReason(): string | null {
   if (process.getuid?.() !== 0) return 'needs root (CAP_NET_ADMIN) to create a network namespace and a TAP';
   const reason = tapUnavailableReason();
   if (reason) return reason;
-  if (commandMissing('ip', ['-V'])) return 'the ip command (iproute2) is not installed';
-  if (commandMissing('dnsmasq', ['--version'])) return 'dnsmasq is not installed (scripts/setup.sh installs dnsmasq-base)';
-  if (commandMissing('ping', ['-V'])) return 'ping is not installed (scripts/setup.sh installs iputils-ping)';
+  // Tools scripts/setup.sh installs: missing ones fail the test run, they do not skip it.
+  if (commandMissing('ip', ['-V'])) throw new Error('the ip command is missing: install iproute2 (scripts/setup.sh does)');
+  if (commandMissing('dnsmasq', ['--version'])) throw new Error('dnsmasq is missing: install dnsmasq-base (scripts/setup.sh does)');
+  if (commandMissing('ping', ['-V'])) throw new Error('ping is missing: install iputils-ping (scripts/setup.sh does)');
   return namespaceUnavailableReason();
 }
 

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireInstalled } from '../helpers/fixtures.js';
 import { ManualNetClock } from '../../emulator/net/net-clock.js';
 import { parseIp, seqAdd } from '../../emulator/net/packet.js';
 import { PcapPort } from '../../emulator/net/pcap.js';
@@ -12,10 +13,10 @@ import { BoardTcp, ScriptedBoard, waitFor } from '../helpers/net-board.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'h5sim-pcap-'));
 afterAll(() => { if (!process.env.H5SIM_KEEP_PCAP) rmSync(directory, { recursive: true, force: true }); });
-const hasTshark = existsSync('/usr/bin/tshark');
+requireInstalled('/usr/bin/tshark', 'tshark');
 
 describe('pcap capture', () => {
-  it.skipIf(!hasTshark)('writes a pcapng file that tshark reads, with valid IP and TCP checksums', async () => {
+  it('writes a pcapng file that tshark reads, with valid IP and TCP checksums', async () => {
     const sockets: Socket[] = [];
     const server = createServer({ allowHalfOpen: true }, (socket) => {
       sockets.push(socket);

@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { requireInstalled } from '../helpers/fixtures.js';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, IP_PROTO_ICMP, IP_PROTO_UDP, buildArp, buildEthernet, buildIcmp, buildIpv4, buildUdp, parseIp } from '../../emulator/net/packet.js';
 import { TapPort, tapUnavailableReason } from '../../emulator/net/tap.js';
 import { BOARD_MAC, decode } from '../helpers/net-board.js';
@@ -16,7 +16,7 @@ function skipReason(): string | null {
   try {
     execFileSync('ip', ['-V'], { stdio: 'pipe' });
   } catch {
-    return 'the ip command (iproute2) is not installed';
+    throw new Error('the ip command is missing: install iproute2 (scripts/setup.sh does)');
   }
   return null;
 }
@@ -77,23 +77,21 @@ describe('TAP port', () => {
     const { stdout } = await run('ip', ['netns', 'exec', namespace, process.execPath, '-e', client], { timeout: 15_000 });
     expect(stdout.trim()).toBe('board:hello');
     expect(arpRequests).toBeGreaterThanOrEqual(1);
-    if (existsSync('/usr/bin/ping') || existsSync('/bin/ping')) {
-      const ping = await run('ip', ['netns', 'exec', namespace, 'ping', '-c', '2', '-i', '0.2', '-W', '2', '10.0.9.2'], { timeout: 15_000 });
-      expect(ping.stdout).toMatch(/2 received/);
-      expect(echoRequests).toBe(2);
-    }
+    requireInstalled('/usr/bin/ping', 'iputils-ping');
+    const ping = await run('ip', ['netns', 'exec', namespace, 'ping', '-c', '2', '-i', '0.2', '-W', '2', '10.0.9.2'], { timeout: 15_000 });
+    expect(ping.stdout).toMatch(/2 received/);
+    expect(echoRequests).toBe(2);
   });
 
-  it('explains a TAP that cannot be attached', async () => {
-    if (reason) return;
+  it.skipIf(reason !== null)('explains a TAP that cannot be attached', async () => {
     const bad = new TapPort({ name: 'h5tap1', netns: `h5t-missing-${randomBytes(3).toString('hex')}` });
     await expect(bad.ready()).rejects.toThrow(/TAP relay for h5tap1 exited|netns|Cannot open/);
     await bad.close();
   });
 
-  it('says CAP_NET_ADMIN is needed when the relay lacks it', async () => {
-    if (reason || !existsSync('/usr/bin/setpriv')) return;
-    if (!created) return; // never create a TAP outside a namespace of our own
+  it.skipIf(reason !== null)('says CAP_NET_ADMIN is needed when the relay lacks it', async () => {
+    requireInstalled('/usr/bin/setpriv', 'util-linux');
+    expect(created).toBe(true); // never create a TAP outside a namespace of our own
     const unprivileged = new TapPort({ name: 'h5tap2', netns: namespace, launcher: ['setpriv', '--bounding-set', '-net_admin', '--inh-caps', '-net_admin'] });
     await expect(unprivileged.ready()).rejects.toThrow(/Operation not permitted.*CAP_NET_ADMIN/);
     await unprivileged.close();

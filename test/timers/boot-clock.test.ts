@@ -1,24 +1,15 @@
 // End to end: the board library's clock, console, tick and LED on the whole machine.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/fixtures.js';
 import { Machine } from '../../emulator/machine/machine.js';
 import { stm32h563 } from '../../emulator/machine/stm32h563.js';
 import { isGpioPort } from '../../peripherals/io/gpio.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const elf = `${root}firmware-fixtures/build/boot-clock.elf`;
 
-function build(): boolean {
-  try {
-    execFileSync(`${root}scripts/build-fixtures.sh`, ['boot-clock'], { stdio: 'ignore' });
-  } catch {
-    return false;
-  }
-  return existsSync(elf);
-}
+const elf = fixture('boot-clock');
 
-describe.skipIf(!build())('boot-clock fixture', () => {
+describe('boot-clock fixture', () => {
   it('reaches 250 MHz, ticks TIM6 at 1 kHz, prints on USART3 and drives LD1', () => {
     let semihosting = '';
     const machine = new Machine(stm32h563, { strict: false, console: (text) => { semihosting += text; }, logSink: () => {} });

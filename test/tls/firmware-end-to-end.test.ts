@@ -4,8 +4,9 @@
 // alert 40 is decoded and explained; against an ECDSA one the handshake completes, and the key log
 // taken from the unchanged firmware (ELF symbols) decrypts its MQTT in the inspector and in tshark.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fixture } from '../helpers/fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { Reg } from '../../emulator/core/engine.js';
 import { Machine } from '../../emulator/machine/machine.js';
@@ -19,11 +20,8 @@ import { makeCertificates, startMosquitto, tempDir } from './tls-peers.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const elfPath = `${root}firmware-fixtures/build/mqtt-tls.elf`;
-function haveFixture(): boolean {
-  if (existsSync(elfPath)) return true;
-  try { execFileSync(`${root}scripts/build-fixtures.sh`, ['mqtt-tls'], { stdio: 'ignore', timeout: 120_000 }); } catch { return false; }
-  return existsSync(elfPath);
-}
+// Built by scripts/build-fixtures.sh; a missing or failed build fails these tests.
+fixture('mqtt-tls');
 
 /** The provisioning block of lib/tls13/provision.h (little-endian items after "H5PV"). */
 function provisioning(caDer: Uint8Array, port: number): Buffer {
@@ -103,7 +101,7 @@ async function runFirmware(dir: string, kind: 'rsa' | 'ec', whileBrokerUp?: (run
   }
 }
 
-describe.skipIf(!haveFixture())('mqtt-tls firmware on the simulator against mosquitto', () => {
+describe('mqtt-tls firmware on the simulator against mosquitto', () => {
   it('RSA broker certificate: alert 40 decoded and diagnosed; diagnose() on the captured ClientHello names the signature algorithm', async () => {
     const dir = tempDir();
     try {

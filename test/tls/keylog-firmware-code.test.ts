@@ -2,9 +2,9 @@
 // engine): the real hkdf_expand_label and sha256 run; only the two crypto entry points the watcher
 // hooks are answered from TypeScript (the HASH block is not what this test is about), so the bytes
 // the watcher parses are exactly those the compiled code lays out.
-import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { fixture } from '../helpers/fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { Reg } from '../../emulator/core/engine.js';
 import { Machine } from '../../emulator/machine/machine.js';
@@ -13,13 +13,10 @@ import { KeyLogWriter, symbolsFromElf, watchFirmwareKeySchedule, type FunctionEn
 
 const root = new URL('../..', import.meta.url).pathname;
 const elfPath = `${root}firmware-fixtures/build/mqtt-tls.elf`;
-function haveFixture(): boolean {
-  if (existsSync(elfPath)) return true;
-  try { execFileSync(`${root}scripts/build-fixtures.sh`, ['mqtt-tls'], { stdio: 'ignore', timeout: 120_000 }); } catch { return false; }
-  return existsSync(elfPath);
-}
+// Built by scripts/build-fixtures.sh; a missing or failed build fails these tests.
+fixture('mqtt-tls');
 
-describe.skipIf(!haveFixture())('firmware key log on the compiled lib/tls13', () => {
+describe('firmware key log on the compiled lib/tls13', () => {
   it('recovers the secrets hkdf_expand_label computes, and the ClientHello random from the transcript hash', () => {
     const machine = new Machine(stm32h563, { strict: false, console: () => {}, logSink: () => {} });
     try {

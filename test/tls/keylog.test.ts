@@ -2,11 +2,12 @@
 // the firmware-side watcher recomputes lib/tls13's secrets from what its HMAC calls see.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { Aedes } from 'aedes';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixture } from '../helpers/fixtures.js';
 import { ElfFile } from '../../emulator/elf/elf-file.js';
 import { PcapWriter } from '../../emulator/net/pcap.js';
 import {
@@ -78,11 +79,8 @@ describe('key log from an embedded broker', () => {
 
 const root = new URL('../..', import.meta.url).pathname;
 const elfPath = `${root}firmware-fixtures/build/mqtt-tls.elf`;
-function haveFixture(): boolean {
-  if (existsSync(elfPath)) return true;
-  try { execFileSync(`${root}scripts/build-fixtures.sh`, ['mqtt-tls'], { stdio: 'ignore', timeout: 120_000 }); } catch { return false; }
-  return existsSync(elfPath);
-}
+// Built by scripts/build-fixtures.sh; a missing or failed build fails these tests.
+fixture('mqtt-tls');
 
 /** A fake Cortex-M: sparse RAM, and function-entry hooks the test fires the way lib/tls13 calls them. */
 class FakeBoard {
@@ -124,7 +122,7 @@ function expandLabel(board: FakeBoard, hmacAt: number, secret: Uint8Array, label
   return createHmac('sha256', secret).update(info).update(Uint8Array.of(1)).digest().subarray(0, length);
 }
 
-describe.skipIf(!haveFixture())('key log from the firmware (lib/tls13 key schedule)', () => {
+describe('key log from the firmware (lib/tls13 key schedule)', () => {
   const symbols = symbolsFromElf(new ElfFile(readFileSync(elfPath), elfPath).symbols);
 
   it('writes the four traffic secrets and a KeyUpdate from the HMAC calls, keyed by the ClientHello random', () => {
