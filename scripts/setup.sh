@@ -17,7 +17,7 @@ packages=(
   gdb-multiarch                   # GDB stub tests
   mosquitto mosquitto-clients openssl   # real broker and certificates for TLS tests
   tshark                          # capture checks
-  iproute2                        # network namespaces for TAP tests
+  iproute2 util-linux             # network namespaces and setpriv for TAP tests
   dnsmasq-base iputils-ping       # DHCP server and ping inside the TAP tests' namespace
 )
 names=()
