@@ -41,27 +41,38 @@ function words(values: number[]): Uint8Array {
   return bytes;
 }
 
+/**
+ * Puts the idle loop at `code` (and `extraCode` after it), points VTOR at a table with `handlers`
+ * (exception number → offset in the code), sets SHPR3, and enters PendSV from thread mode (the
+ * thread is a `b .` at +0x14), as ThreadX's scheduler does.
+ */
+function enterIdleLoop(sim: Simulation, code: number, extraCode: number[], handlers: Record<number, number>, shpr3: number): void {
+  const { bus, engine, core } = sim.machine;
+  sim.writeMemory(code, halfwords([...IDLE_LOOP, ...extraCode]));
+  if (code < 0x2000_0000) sim.machine.reset(); // flash: the reset scans it for CPSIE
+  const vectors = new Array<number>(16 + 64).fill(0);
+  vectors[14] = code | 1; // PendSV: the idle loop
+  for (const [exception, offset] of Object.entries(handlers)) vectors[Number(exception)] = (code + offset) | 1;
+  sim.writeMemory(VECTORS, words(vectors));
+  sim.writeMemory(WORDS, words([0, 0]));
+  bus.cpuWrite(SCS.VTOR, 4, VECTORS);
+  bus.cpuWrite(SCS.SHPR3, 4, shpr3);
+  engine.writeRegister(Reg.R0, WORDS);
+  engine.writeRegister(Reg.R2, WORDS + 4);
+  engine.writeRegister(Reg.PC, (code + 0x14) | 1);
+  bus.cpuWrite(SCS.ICSR, 4, 1 << 28); // PENDSVSET
+  core.run(100);
+}
+
 describe('an interrupt held back by the active handler priority, not by PRIMASK', () => {
   it('leaves the ThreadX idle loop running in long slices, and is taken once it outranks PendSV', async () => {
     const sim = await Simulation.load(fixture('hello'));
     try {
       const { bus, engine, core } = sim.machine;
-      sim.writeMemory(CODE, halfwords(IDLE_LOOP));
-      const vectors = new Array<number>(16 + 64).fill(0);
-      vectors[14] = (CODE + 0x00) | 1; // PendSV
-      vectors[16 + TIM6_IRQ] = (CODE + 0x10) | 1;
-      sim.writeMemory(VECTORS, words(vectors));
-      sim.writeMemory(WORDS, words([0, 0]));
-      bus.cpuWrite(SCS.VTOR, 4, VECTORS);
-      bus.cpuWrite(SCS.SHPR3, 4, 0x00ff_0000); // PendSV 0xff, as tx_initialize_low_level sets it
       bus.cpuWrite(SCS.IPR + TIM6_IRQ, 1, 0xf0); // HAL_NVIC_SetPriority(TIM6_IRQn, 15, 0)
       bus.cpuWrite(SCS.ISER1, 4, 1 << (TIM6_IRQ - 32));
-      engine.writeRegister(Reg.R0, WORDS);
-      engine.writeRegister(Reg.R2, WORDS + 4);
-      engine.writeRegister(Reg.PC, (CODE + 0x14) | 1);
-
-      bus.cpuWrite(SCS.ICSR, 4, 1 << 28); // PENDSVSET
-      core.run(100);
+      // PendSV 0xff, as tx_initialize_low_level sets it
+      enterIdleLoop(sim, CODE, [], { [16 + TIM6_IRQ]: 0x10 }, 0x00ff_0000);
       expect(core.currentException).toBe(14);
       bus.cpuWrite(SCS.ISPR1, 4, 1 << (TIM6_IRQ - 32));
 
@@ -89,28 +100,14 @@ describe('an interrupt held back by the active handler priority, not by PRIMASK'
   it('skips the idle loop again right after each SysTick that interrupts it (it is remembered as a spin loop)', async () => {
     const sim = await Simulation.load(fixture('hello'));
     try {
-      const { bus, engine, core } = sim.machine;
+      const { bus, core } = sim.machine;
       const SYST = { CSR: 0xe000_e010, RVR: 0xe000_e014, CVR: 0xe000_e018 };
-      // In flash, where ThreadX's loop is: the reset after writing it scans it for CPSIE, so the
-      // SysTick held back by the loop's CPSID is taken right after its CPSIE.
-      const FLASH_CODE = 0x0810_0000;
-      sim.writeMemory(FLASH_CODE, halfwords([...IDLE_LOOP, 0x4770])); // 0x16: bx lr (SysTick handler)
-      sim.machine.reset();
-      const vectors = new Array<number>(16 + 64).fill(0);
-      vectors[14] = (FLASH_CODE + 0x00) | 1; // PendSV: the idle loop
-      vectors[15] = (FLASH_CODE + 0x16) | 1; // SysTick: returns at once
-      sim.writeMemory(VECTORS, words(vectors));
-      sim.writeMemory(WORDS, words([0, 0]));
-      bus.cpuWrite(SCS.VTOR, 4, VECTORS);
-      bus.cpuWrite(SCS.SHPR3, 4, 0x40ff_0000); // PendSV 0xff, SysTick 0x40
+      // In flash, where ThreadX's loop is, so the SysTick held back by the loop's CPSID is taken
+      // right after its CPSIE (0x16: bx lr, the SysTick handler). PendSV 0xff, SysTick 0x40.
+      enterIdleLoop(sim, 0x0810_0000, [0x4770], { 15: 0x16 }, 0x40ff_0000);
       bus.cpuWrite(SYST.RVR, 4, 64_000 - 1); // 1 kHz at 64 MHz
       bus.cpuWrite(SYST.CVR, 4, 0);
       bus.cpuWrite(SYST.CSR, 4, 7);
-      engine.writeRegister(Reg.R0, WORDS);
-      engine.writeRegister(Reg.R2, WORDS + 4);
-      engine.writeRegister(Reg.PC, (FLASH_CODE + 0x14) | 1);
-      bus.cpuWrite(SCS.ICSR, 4, 1 << 28); // PENDSVSET
-      core.run(100);
       expect(core.currentException).toBe(14);
 
       const skippedBefore = core.skippedCycles;
